@@ -1,0 +1,155 @@
+"""The `deeptoolkit` command: one click sub-group per task, each command a thin call into the library.
+
+    deeptoolkit image-classifier train [--data PATH] [--epochs N] [--out DIR] ...
+    deeptoolkit image-classifier evaluate MODEL [--data PATH] [--json] [--plots DIR]
+    deeptoolkit image-classifier predict MODEL IMAGE... [--top-k K] [--json]
+    deeptoolkit info [--json]
+
+Bad input ends with a one-line `Error: ...` and exit status 1, never a traceback.
+"""
+
+import functools
+import json
+import logging
+import os
+
+import click
+
+from deeptoolkit.errors import DeeptoolkitError
+
+PRECISION_CHOICES = ["auto", "float32", "mixed_float16", "mixed_bfloat16"]
+
+
+def friendly_errors(command):
+    """Turn the library's errors (and unreadable paths) into click's one-line error."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DeeptoolkitError as error:
+            raise click.ClickException(str(error)) from None
+        except OSError as error:
+            raise click.ClickException(f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")) from None
+
+    return wrapper
+
+
+def training_options(command):
+    """The options every task's `train` shares (DESIGN.md's command line)."""
+    options = [
+        click.option("--data", default=None, help="Training data (default: the task's embedded data set)."),
+        click.option("--epochs", type=click.IntRange(min=1), default=None, help="Number of epochs (default: the task's)."),
+        click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Global batch size."),
+        click.option("--out", type=click.Path(file_okay=False), default=None, help="Run folder: model.dtk, checkpoints, history."),
+        click.option("--precision", type=click.Choice(PRECISION_CHOICES), default="auto", show_default=True),
+        click.option("--distribute", type=click.Choice(["mirrored"]), default=None, help="tf.distribute strategy."),
+        click.option("--seed", type=int, default=None, help="Make the run repeatable (on CPU)."),
+        click.option("--resume", is_flag=True, help="Continue an interrupted run in --out from its last completed epoch."),
+        click.option("--tensorboard", type=click.Path(file_okay=False), default=None, help="Write TensorBoard logs here."),
+        click.option("--plots", type=click.Path(file_okay=False), default=None, help="Write PNG figures here."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _print_metrics(metrics, as_json):
+    """A readable summary; with --json, the whole dict as one JSON object on the last line."""
+    for name, value in metrics.items():
+        if isinstance(value, float):
+            click.echo(f"{name}: {value:.4f}")
+        elif isinstance(value, (int, str)):
+            click.echo(f"{name}: {value}")
+    if as_json:
+        click.echo(json.dumps(metrics, separators=(",", ":")))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="deeptoolkit")
+def main():
+    """Deep learning's landmark applications, one command each."""
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def info(as_json):
+    """Versions, devices and what --precision auto resolves to here."""
+    from deeptoolkit import runtime
+
+    facts = runtime.describe()
+    if as_json:
+        click.echo(json.dumps(facts))
+        return
+    for name, value in facts.items():
+        click.echo(f"{name}: {value}")
+
+
+# ------------------------------------------------------------------ image-classifier
+@main.group("image-classifier")
+def image_classifier():
+    """Convnet image classification (LeNet-5, ResNet)."""
+
+
+@image_classifier.command("train")
+@training_options
+@click.option("--architecture", type=click.Choice(["lenet5", "resnet"]), default="lenet5", show_default=True)
+@click.option("--depth", type=int, default=8, show_default=True, help="ResNet depth (6n + 2).")
+@friendly_errors
+def image_classifier_train(data, epochs, batch_size, out, precision, distribute, seed, resume, tensorboard, plots, architecture, depth):
+    """Train on --data (default builtin:digits) and save OUT/model.dtk."""
+    from deeptoolkit import ImageClassifier, plots as figures
+
+    out = out or os.path.join("runs", "image-classifier")
+    classifier = ImageClassifier(architecture=architecture, depth=depth, precision=precision, distribute=distribute, seed=seed)
+    classifier.fit(
+        data, epochs=epochs, batch_size=batch_size, resume=resume, checkpoint_dir=os.path.join(out, "checkpoints"),
+        tensorboard=tensorboard,
+    )
+    path = classifier.save(os.path.join(out, "model.dtk"))
+    click.echo(f"saved {path}")
+    metrics = classifier.evaluate()
+    click.echo(f"held-out {metrics['split']} accuracy: {metrics['accuracy']:.4f} ({metrics['examples']} images)")
+    if plots:
+        click.echo(f"wrote {figures.training_curves(classifier.history, os.path.join(plots, 'training_curves.png'))}")
+        click.echo(f"wrote {figures.confusion_matrix(metrics['confusion_matrix'], metrics['class_names'], os.path.join(plots, 'confusion_matrix.png'))}")
+
+
+@image_classifier.command("evaluate")
+@click.argument("model")
+@click.option("--data", default=None, help="Data to score (default: the held-out split of the training data).")
+@click.option("--json", "as_json", is_flag=True, help="Also print the metrics as one JSON object on the last line.")
+@click.option("--plots", type=click.Path(file_okay=False), default=None, help="Write the confusion matrix PNG here.")
+@friendly_errors
+def image_classifier_evaluate(model, data, as_json, plots):
+    """Accuracy, top-5 accuracy, per-class precision/recall of MODEL."""
+    from deeptoolkit import ImageClassifier, plots as figures
+
+    metrics = ImageClassifier.load(model).evaluate(data)
+    if plots:
+        figures.confusion_matrix(metrics["confusion_matrix"], metrics["class_names"], os.path.join(plots, "confusion_matrix.png"))
+    _print_metrics(metrics, as_json)
+
+
+@image_classifier.command("predict")
+@click.argument("model")
+@click.argument("images", nargs=-1, required=True)
+@click.option("--top-k", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON list instead of lines.")
+@friendly_errors
+def image_classifier_predict(model, images, top_k, as_json):
+    """Class of each IMAGE file, one line per image: IMAGE<TAB>label<TAB>probability."""
+    from deeptoolkit import ImageClassifier
+
+    predictions = ImageClassifier.load(model).predict(list(images), top_k=top_k)
+    if as_json:
+        click.echo(json.dumps([dict(image=image, **p) for image, p in zip(images, predictions)]))
+        return
+    for image, prediction in zip(images, predictions):
+        ranked = "\t".join(f"{p['label']}\t{p['probability']:.4f}" for p in prediction["top_k"])
+        click.echo(f"{image}\t{ranked}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""The front of every image network: resize, scale to [0, 1], augment while training.
+
+Keeping these inside the model means a saved model takes raw pixels of any size, exactly
+as the user has them, and training-time augmentation switches itself off at inference.
+"""
+
+import keras
+from keras import layers
+
+
+def augmentation(shift=0.1, rotation_degrees=10.0, zoom=0.1, name="augment"):
+    """Small random shifts, rotations and zooms: label-preserving for digits, faces, objects."""
+    return keras.Sequential(
+        [
+            layers.RandomTranslation(shift, shift, fill_mode="constant"),
+            layers.RandomRotation(rotation_degrees / 360.0, fill_mode="constant"),
+            layers.RandomZoom(zoom, fill_mode="constant"),
+        ],
+        name=name,
+    )
+
+
+def image_input(channels, size, value_max, augment=False, name="image"):
+    """(inputs, features): an Input of any height and width, resized to `size` and scaled."""
+    inputs = keras.Input(shape=(None, None, channels), name=name)
+    x = layers.Resizing(size[0], size[1], name="resize")(inputs)
+    x = layers.Rescaling(1.0 / value_max, name="scale")(x)
+    if augment:
+        x = augmentation()(x)
+    return inputs, x
+
+
+def classifier_head(x, num_classes, name="probabilities"):
+    """Class probabilities, computed in float32 even under mixed precision for stable losses."""
+    logits = layers.Dense(num_classes, name="logits")(x)
+    return layers.Activation("softmax", dtype="float32", name=name)(logits)

@@ -1,0 +1,45 @@
+"""A small residual network (He et al. 2016, the CIFAR variant): depth = 6n + 2."""
+
+import keras
+from keras import layers
+
+from deeptoolkit.models.image_input import classifier_head, image_input
+
+MIN_SIZE = 32
+
+
+def check_depth(depth):
+    """Whether `depth` has the 6n + 2 form of the CIFAR ResNets (8, 14, 20, 32, ...)."""
+    return isinstance(depth, int) and depth >= 8 and (depth - 2) % 6 == 0
+
+
+def _residual_block(x, filters, stride, name):
+    shortcut = x
+    y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_conv1")(x)
+    y = layers.BatchNormalization(name=f"{name}_bn1")(y)
+    y = layers.Activation("relu")(y)
+    y = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv2")(y)
+    y = layers.BatchNormalization(name=f"{name}_bn2")(y)
+    if stride != 1 or shortcut.shape[-1] != filters:
+        # Projection shortcut where the shape changes (option B of the paper).
+        shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False, name=f"{name}_proj")(shortcut)
+        shortcut = layers.BatchNormalization(name=f"{name}_proj_bn")(shortcut)
+    return layers.Activation("relu")(layers.Add()([y, shortcut]))
+
+
+def resnet(num_classes, channels, image_size, value_max, depth=8, augment=True, dropout=0.0, width=16):
+    """A ResNet-`depth` with three stages of width, 2x width and 4x width filters."""
+    size = tuple(max(int(s), MIN_SIZE) for s in image_size)
+    inputs, x = image_input(channels, size, value_max, augment)
+    x = layers.Conv2D(width, 3, padding="same", use_bias=False, name="stem")(x)
+    x = layers.BatchNormalization(name="stem_bn")(x)
+    x = layers.Activation("relu")(x)
+    blocks = (depth - 2) // 6
+    for stage, filters in enumerate((width, width * 2, width * 4)):
+        for block in range(blocks):
+            stride = 2 if stage > 0 and block == 0 else 1
+            x = _residual_block(x, filters, stride, name=f"stage{stage + 1}_block{block + 1}")
+    x = layers.GlobalAveragePooling2D()(x)
+    if dropout:
+        x = layers.Dropout(dropout)(x)
+    return keras.Model(inputs, classifier_head(x, num_classes), name=f"resnet{depth}")

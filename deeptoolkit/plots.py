@@ -1,0 +1,55 @@
+"""Figures people would rather look at than read: training curves and confusion matrices."""
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display is needed or assumed
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def training_curves(history, path):
+    """One panel per metric (loss, accuracy, ...), training and validation overlaid."""
+    metrics = [name for name in history if not name.startswith("val_") and name != "learning_rate"]
+    figure, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.6), squeeze=False)
+    for axis, name in zip(axes[0], metrics):
+        epochs = np.arange(1, len(history[name]) + 1)
+        axis.plot(epochs, history[name], label="training")
+        if f"val_{name}" in history:
+            axis.plot(epochs, history[f"val_{name}"], label="validation")
+        axis.set_xlabel("epoch")
+        axis.set_title(name)
+        axis.grid(alpha=0.3)
+        axis.legend()
+    return _save(figure, path)
+
+
+def confusion_matrix(matrix, class_names, path, title="Confusion matrix"):
+    """Counts per (true, predicted) pair, with the counts written in the cells."""
+    matrix = np.asarray(matrix)
+    size = max(4.0, 0.45 * len(class_names) + 2)
+    figure, axis = plt.subplots(figsize=(size, size))
+    image = axis.imshow(matrix, cmap="Blues")
+    figure.colorbar(image, ax=axis, fraction=0.046, pad=0.04)
+    ticks = np.arange(len(class_names))
+    axis.set_xticks(ticks, class_names, rotation=90 if len(class_names) > 10 else 0)
+    axis.set_yticks(ticks, class_names)
+    axis.set_xlabel("predicted")
+    axis.set_ylabel("true")
+    axis.set_title(title)
+    if len(class_names) <= 30:
+        threshold = matrix.max() / 2 if matrix.size else 0
+        for (row, column), count in np.ndenumerate(matrix):
+            axis.text(column, row, str(count), ha="center", va="center", fontsize=8,
+                      color="white" if count > threshold else "black")
+    return _save(figure, path)
+
+
+def _save(figure, path):
+    path = os.fspath(path)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path

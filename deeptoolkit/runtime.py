@@ -1,0 +1,123 @@
+"""Precision policy, distribution strategy and seeds: the only place that decides them.
+
+Tasks ask this module three things: which dtype policy to build under, which
+`tf.distribute` strategy to build and train in, and how to make a run repeatable.
+"""
+
+import contextlib
+import os
+import random
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from deeptoolkit.errors import DeeptoolkitError
+
+PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
+DISTRIBUTIONS = (None, "mirrored")
+
+
+def gpu_compute_capabilities():
+    """The (major, minor) compute capability of each visible GPU."""
+    capabilities = []
+    for gpu in tf.config.list_physical_devices("GPU"):
+        details = tf.config.experimental.get_device_details(gpu)
+        capabilities.append(tuple(details.get("compute_capability", (0, 0))))
+    return capabilities
+
+
+def resolve_precision(precision="auto"):
+    """The dtype policy name that `precision` means on this machine.
+
+    `auto` picks float16 mixed precision only where it pays: tensor cores arrive with
+    compute capability 7.0 (Volta). Elsewhere, CPUs included, float32 is the safe default.
+    """
+    if precision not in PRECISIONS:
+        raise DeeptoolkitError(
+            f"precision must be one of {', '.join(PRECISIONS)}. Received: precision={precision!r}"
+        )
+    if precision != "auto":
+        return precision
+    capabilities = gpu_compute_capabilities()
+    if capabilities and min(capabilities) >= (7, 0):
+        return "mixed_float16"
+    return "float32"
+
+
+@contextlib.contextmanager
+def precision_scope(precision):
+    """Build layers under `precision`'s dtype policy, then restore the global one.
+
+    Keras layers capture the policy when they are created, so the global setting only
+    needs to hold while the graph is built; restoring it keeps tasks independent.
+    """
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(resolve_precision(precision))
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def wrap_optimizer(optimizer, precision):
+    """Turn on dynamic loss scaling where float16 gradients could underflow."""
+    if resolve_precision(precision) == "mixed_float16" and not isinstance(
+        optimizer, keras.optimizers.LossScaleOptimizer
+    ):
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
+def get_strategy(distribute=None):
+    """The `tf.distribute` strategy for `distribute`; its scope is where models are built.
+
+    `mirrored` replicates over every local GPU, or over every logical CPU device when
+    there is no GPU (which is how the tests exercise it on two logical CPUs).
+    """
+    if distribute not in DISTRIBUTIONS:
+        names = ", ".join(repr(d) for d in DISTRIBUTIONS)
+        raise DeeptoolkitError(f"distribute must be one of {names}. Received: distribute={distribute!r}")
+    if distribute is None:
+        return tf.distribute.get_strategy()
+    devices = [d.name for d in tf.config.list_logical_devices("GPU")]
+    if not devices:
+        devices = [d.name for d in tf.config.list_logical_devices("CPU")]
+    cross_device_ops = None if tf.config.list_logical_devices("GPU") else tf.distribute.ReductionToOneDevice()
+    return tf.distribute.MirroredStrategy(devices=devices, cross_device_ops=cross_device_ops)
+
+
+def set_seed(seed):
+    """Seed Python, NumPy, TensorFlow and Keras so that a CPU run repeats exactly."""
+    if seed is None:
+        return
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise DeeptoolkitError(f"seed must be an integer or None. Received: seed={seed!r}")
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    random.seed(seed)
+    keras.utils.set_random_seed(int(seed))
+
+
+def describe():
+    """What this machine offers the toolkit: versions, devices and what `auto` resolves to."""
+    import click
+    import keras_nlp
+    import sklearn
+
+    from deeptoolkit.version import __version__
+
+    gpus = tf.config.list_physical_devices("GPU")
+    return {
+        "deeptoolkit": __version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "keras_nlp": keras_nlp.__version__,
+        "scikit-learn": sklearn.__version__,
+        "click": click.__version__ if hasattr(click, "__version__") else "unknown",
+        "devices": [d.name for d in tf.config.list_logical_devices()],
+        "gpus": [
+            {"name": gpu.name, "compute_capability": ".".join(map(str, cc))}
+            for gpu, cc in zip(gpus, gpu_compute_capabilities())
+        ],
+        "precision_auto": resolve_precision("auto"),
+    }

@@ -1,0 +1,89 @@
+"""The saved-model artefact: one zip file holding a task's config, learned state and Keras model.
+
+Layout of the archive:
+    deeptoolkit.json   format version, package version, task class, config, state, history
+    model.keras        the Keras model in Keras's own format (loaded with safe_mode=True)
+
+JSON and Keras's safe mode mean that loading a file never runs code from it (no pickle,
+no lambda layers). The archive is written beside its destination and moved into place
+with one rename, so a crash while saving leaves the previous file intact.
+"""
+
+import json
+import os
+import tempfile
+import zipfile
+
+import keras
+
+from deeptoolkit.errors import ModelFileError
+from deeptoolkit.version import FORMAT_VERSION, __version__
+
+META_NAME = "deeptoolkit.json"
+MODEL_NAME = "model.keras"
+DEFAULT_FILENAME = "model.dtk"
+
+
+def resolve_model_path(path):
+    """The model file that `path` names: the file itself, or `model.dtk` inside a run folder."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        path = os.path.join(path, DEFAULT_FILENAME)
+    if not os.path.isfile(path):
+        raise ModelFileError(f"No saved model found. Expected a file written by Task.save(). Received: path={path!r}")
+    return path
+
+
+def write_artifact(path, meta, model):
+    """Write `meta` (JSON-able dict) and `model` to `path` atomically."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    meta = dict(meta, format_version=FORMAT_VERSION, deeptoolkit_version=__version__)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".dtk-save-") as work:
+        model_file = os.path.join(work, MODEL_NAME)
+        model.save(model_file)
+        partial = os.path.join(work, "artifact.partial")
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(META_NAME, json.dumps(meta, indent=1, sort_keys=True))
+            archive.write(model_file, MODEL_NAME)
+        with open(partial, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+    return path
+
+
+def read_meta(path):
+    """The JSON metadata of a saved model, checked for a format this version can read."""
+    path = resolve_model_path(path)
+    if not zipfile.is_zipfile(path):
+        raise ModelFileError(f"Not a deeptoolkit model (expected a zip archive from Task.save()). Received: path={path!r}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            meta = json.loads(archive.read(META_NAME))
+    except (KeyError, ValueError, zipfile.BadZipFile) as error:
+        raise ModelFileError(f"Not a deeptoolkit model ({META_NAME} missing or unreadable). Received: path={path!r}") from error
+    version = meta.get("format_version")
+    if not isinstance(version, int):
+        raise ModelFileError(f"Not a deeptoolkit model (no format version). Received: path={path!r}")
+    if version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"This model was saved by deeptoolkit {meta.get('deeptoolkit_version', '?')} in format {version}; "
+            f"this deeptoolkit ({__version__}) reads formats up to {FORMAT_VERSION}. Upgrade deeptoolkit to load it. "
+            f"Received: path={path!r}"
+        )
+    return meta
+
+
+def read_model(path, custom_objects=None):
+    """The Keras model inside a saved artefact, loaded in safe mode and uncompiled."""
+    path = resolve_model_path(path)
+    with tempfile.TemporaryDirectory(prefix="dtk-load-") as work:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                archive.extract(MODEL_NAME, work)
+            return keras.saving.load_model(
+                os.path.join(work, MODEL_NAME), custom_objects=custom_objects, compile=False, safe_mode=True
+            )
+        except (KeyError, ValueError, OSError, TypeError, zipfile.BadZipFile) as error:
+            raise ModelFileError(f"The model inside this file could not be read ({error}). Received: path={path!r}") from error

@@ -1,0 +1,201 @@
+"""Task: the fit / evaluate / predict / save / load contract every task class shares.
+
+A task class supplies four things: how to turn user data into batched tf.data pipelines,
+how to build its Keras graph, how to compile it, and how to decode predictions. This base
+class owns the rest, so that every task trains, checkpoints, resumes and saves the same way:
+the runtime's strategy and precision scopes, `keras.Model.fit` (no home-made loop), early
+stopping with best-epoch restore, BackupAndRestore for `resume=True`, TensorBoard, and the
+one-file artefact of `deeptoolkit.saving`.
+"""
+
+import logging
+import os
+import shutil
+
+import keras
+
+from deeptoolkit import runtime, saving
+from deeptoolkit.errors import DeeptoolkitError, ModelFileError, NotFittedError
+
+log = logging.getLogger("deeptoolkit")
+
+# Every concrete task class, by class name, so that `deeptoolkit.load` can find the right one.
+TASKS = {}
+
+
+class TrainingData:
+    """What a task's data preparation hands to `fit`: batched pipelines and their size."""
+
+    def __init__(self, train, validation=None, steps_per_epoch=None):
+        self.train = train
+        self.validation = validation
+        self.steps_per_epoch = steps_per_epoch
+
+
+class Task:
+    """Base class of the task classes; see the module docstring for the division of work."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        TASKS[cls.__name__] = cls
+
+    def __init__(self, **config):
+        # Like a scikit-learn estimator: store the arguments, learn nothing yet.
+        self.config = dict(config)
+        self.model = None
+        self.state = {}
+        self.history = None
+
+    def __repr__(self):
+        args = ", ".join(f"{key}={value!r}" for key, value in self.config.items())
+        return f"{type(self).__name__}({args})"
+
+    # ----------------------------------------------------------------- for subclasses
+    def _training_data(self, data, labels, batch_size):
+        """Return TrainingData for `data`; also set learned data state (vocabularies, classes)."""
+        raise NotImplementedError
+
+    def _build_model(self):
+        """Return the uncompiled Keras model (called inside strategy and precision scopes)."""
+        raise NotImplementedError
+
+    def _compile_arguments(self, total_steps):
+        """Return keyword arguments for `keras.Model.compile`: optimizer, loss, metrics."""
+        raise NotImplementedError
+
+    def _check_config(self):
+        """Raise DeeptoolkitError if the constructor arguments cannot work."""
+
+    # ----------------------------------------------------------------- training
+    def fit(
+        self,
+        data=None,
+        labels=None,
+        *,
+        epochs=None,
+        batch_size=None,
+        resume=False,
+        checkpoint_dir=None,
+        tensorboard=None,
+        verbose="auto",
+    ):
+        """Train on `data` and return the Keras History.
+
+        Args:
+            data: what the task reads (see the task class); None means its embedded data set.
+            labels: targets, when `data` is an array of inputs.
+            epochs, batch_size: override the constructor's values for this run.
+            resume: continue an interrupted run from the last completed epoch saved in
+                `checkpoint_dir` (needs `checkpoint_dir`).
+            checkpoint_dir: folder for per-epoch backups; they are removed once training
+                finishes, so a folder with a backup in it means the run was interrupted.
+            tensorboard: folder for TensorBoard logs, or None.
+            verbose: Keras's progress output ("auto", 0, 1 or 2).
+        """
+        epochs = self.config.get("epochs") if epochs is None else epochs
+        batch_size = self.config.get("batch_size") if batch_size is None else batch_size
+        _check_positive_int("epochs", epochs)
+        _check_positive_int("batch_size", batch_size)
+        if resume and checkpoint_dir is None:
+            raise DeeptoolkitError("resume=True needs the checkpoint_dir of the interrupted run. Received: checkpoint_dir=None")
+        self._check_config()
+        runtime.resolve_precision(self.config.get("precision", "auto"))
+        runtime.set_seed(self.config.get("seed"))
+
+        training = self._training_data(data, labels, batch_size)
+        strategy = runtime.get_strategy(self.config.get("distribute"))
+        precision = self.config.get("precision", "auto")
+        with strategy.scope():
+            with runtime.precision_scope(precision):
+                model = self._build_model()
+            arguments = self._compile_arguments(total_steps=_total_steps(training.steps_per_epoch, epochs))
+            arguments["optimizer"] = runtime.wrap_optimizer(arguments["optimizer"], precision)
+            model.compile(jit_compile=self.config.get("jit_compile", "auto"), **arguments)
+
+        callbacks = self._callbacks(training.validation is not None, resume, checkpoint_dir, tensorboard)
+        history = model.fit(
+            training.train,
+            validation_data=training.validation,
+            epochs=epochs,
+            callbacks=callbacks,
+            verbose=verbose,
+            shuffle=False,  # the pipeline already shuffles, with the seed
+        )
+        self.model = model
+        self.history = {name: [float(v) for v in values] for name, values in history.history.items()}
+        return history
+
+    def _callbacks(self, has_validation, resume, checkpoint_dir, tensorboard):
+        callbacks = []
+        patience = self.config.get("patience")
+        if patience:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss" if has_validation else "loss",
+                    patience=patience,
+                    restore_best_weights=True,
+                )
+            )
+        if checkpoint_dir is not None:
+            backup_dir = os.path.join(os.fspath(checkpoint_dir), "backup")
+            if os.path.isdir(backup_dir) and not resume:
+                # A fresh run must not silently continue an old one.
+                shutil.rmtree(backup_dir)
+            elif resume and not os.path.isdir(backup_dir):
+                log.warning("resume: no interrupted run in %s; starting from epoch 1", checkpoint_dir)
+            callbacks.append(keras.callbacks.BackupAndRestore(backup_dir))
+        if tensorboard is not None:
+            callbacks.append(keras.callbacks.TensorBoard(log_dir=os.fspath(tensorboard)))
+        return callbacks
+
+    def _require_fitted(self):
+        if self.model is None:
+            raise NotFittedError(
+                f"This {type(self).__name__} has no trained model yet: call fit() or deeptoolkit.load() first."
+            )
+
+    # ----------------------------------------------------------------- saving
+    def save(self, path):
+        """Write config, learned state, history and weights to one file at `path`."""
+        self._require_fitted()
+        meta = {"task": type(self).__name__, "config": self.config, "state": self.state, "history": self.history}
+        return saving.write_artifact(path, meta, self.model)
+
+    @classmethod
+    def load(cls, path):
+        """Load a saved task; on a subclass, the file must hold that task."""
+        meta = saving.read_meta(path)
+        name = meta.get("task")
+        task_class = TASKS.get(name)
+        if task_class is None:
+            raise ModelFileError(f"This file holds an unknown task. Expected one of {sorted(TASKS)}. Received: task={name!r}")
+        if cls is not Task and not issubclass(task_class, cls):
+            raise ModelFileError(f"Expected a saved {cls.__name__}. Received: task={name!r} in path={os.fspath(path)!r}")
+        try:
+            task = task_class(**meta.get("config", {}))
+        except TypeError as error:
+            raise ModelFileError(f"The saved config does not fit {name} ({error}). Received: path={os.fspath(path)!r}") from error
+        task.state = meta.get("state", {})
+        task.history = meta.get("history")
+        task.model = saving.read_model(path, custom_objects=task._custom_objects())
+        return task
+
+    def _custom_objects(self):
+        """Custom layers the saved graph uses; they are registered, so usually none."""
+        return None
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise DeeptoolkitError(f"{name} must be a positive integer. Received: {name}={value!r}")
+
+
+def _total_steps(steps_per_epoch, epochs):
+    return None if steps_per_epoch is None else int(steps_per_epoch) * int(epochs)
+
+
+def load(path):
+    """Load any saved task and return an instance of the right task class."""
+    import deeptoolkit.tasks  # noqa: F401  (registers every task class)
+
+    return Task.load(path)

@@ -1,0 +1,333 @@
+"""ImageClassifier: convnets from LeNet-5 to a small ResNet, trained on what you have.
+
+    from deeptoolkit import ImageClassifier
+    clf = ImageClassifier()                 # LeNet-5, augmentation, cosine schedule, early stopping
+    clf.fit("builtin:digits")               # or arrays, a class-per-folder path, tfds:NAME
+    clf.evaluate()                          # accuracy, top-k, per-class precision/recall, confusion
+    clf.predict(["seven.png"], top_k=3)     # class names with probabilities
+    clf.save("digits.dtk")
+"""
+
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+from sklearn import metrics as sk_metrics
+
+from deeptoolkit.data import image_files
+from deeptoolkit.data.images import (
+    DIGITS,
+    ArraySplit,
+    as_image_batch,
+    encode_labels,
+    load_digits,
+    load_image_source,
+)
+from deeptoolkit.data.pipeline import batched
+from deeptoolkit.data.splits import stratified_split
+from deeptoolkit.errors import DeeptoolkitError
+from deeptoolkit.models.lenet import lenet5
+from deeptoolkit.models.resnet import check_depth, resnet
+from deeptoolkit.tasks.base import Task, TrainingData
+
+ARCHITECTURES = ("lenet5", "resnet")
+
+
+class ImageClassifier(Task):
+    """Classify images into the classes found in the training data.
+
+    Args:
+        architecture: "lenet5" or "resnet".
+        depth: ResNet depth, 6n + 2 (8, 14, 20, ...).
+        width: filters multiplier for LeNet-5 (1 = the paper's 6/16/120/84), or the
+            first-stage filters of the ResNet; None picks the architecture's default.
+        augment: random small shifts, rotations and zooms while training.
+        dropout: dropout rate before the dense layers.
+        epochs, batch_size: training length and global batch size.
+        learning_rate: peak learning rate of AdamW's warm-up-then-cosine schedule.
+        weight_decay: AdamW's decoupled weight decay.
+        label_smoothing: cross-entropy label smoothing.
+        validation_split: fraction of the training data held out (stratified) to pick the
+            best epoch and stop early; 0 trains on everything for all `epochs`.
+        patience: epochs without validation improvement before stopping (0: never stop).
+        precision: "auto", "float32", "mixed_float16" or "mixed_bfloat16".
+        distribute: None or "mirrored".
+        seed: makes a CPU run repeatable; also seeds the validation split.
+        jit_compile: XLA for the training step: "auto", True or False.
+    """
+
+    cli_name = "image-classifier"
+
+    def __init__(
+        self,
+        architecture="lenet5",
+        depth=8,
+        width=None,
+        augment=True,
+        dropout=0.25,
+        epochs=150,
+        batch_size=64,
+        learning_rate=3e-3,
+        weight_decay=1e-3,
+        label_smoothing=0.1,
+        validation_split=0.1,
+        patience=40,
+        precision="auto",
+        distribute=None,
+        seed=None,
+        jit_compile="auto",
+    ):
+        super().__init__(
+            architecture=architecture,
+            depth=depth,
+            width=width,
+            augment=augment,
+            dropout=dropout,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
+            label_smoothing=label_smoothing,
+            validation_split=validation_split,
+            patience=patience,
+            precision=precision,
+            distribute=distribute,
+            seed=seed,
+            jit_compile=jit_compile,
+        )
+
+    @property
+    def class_names(self):
+        self._require_fitted()
+        return list(self.state["class_names"])
+
+    def _check_config(self):
+        config = self.config
+        if config["architecture"] not in ARCHITECTURES:
+            raise DeeptoolkitError(
+                f"architecture must be one of {', '.join(ARCHITECTURES)}. Received: architecture={config['architecture']!r}"
+            )
+        if config["architecture"] == "resnet" and not check_depth(config["depth"]):
+            raise DeeptoolkitError(f"ResNet depth must be 6n + 2 and at least 8 (8, 14, 20, ...). Received: depth={config['depth']!r}")
+        if not 0 <= config["validation_split"] < 1:
+            raise DeeptoolkitError(f"validation_split must be in [0, 1). Received: validation_split={config['validation_split']!r}")
+
+    # ----------------------------------------------------------------- training
+    def _training_data(self, data, labels, batch_size):
+        source = load_image_source(DIGITS if data is None else data, labels)
+        split_seed = self._split_seed()
+        train, validation = source.train, None
+        fraction = self.config["validation_split"]
+        if fraction:
+            kept, held = stratified_split(train.labels, fraction, split_seed)
+            train, validation = train.take(kept), train.take(held)
+        if len(train) == 0:
+            raise DeeptoolkitError(f"No training images left after the validation split. Received: {len(source.train)} images")
+        self.state = {
+            "class_names": source.class_names,
+            "image_size": list(source.image_size),
+            "channels": source.channels,
+            "value_max": source.value_max,
+            "data": source.spec,
+            "has_test_split": source.test is not None,
+        }
+        train_ds = batched(
+            self._with_targets(self._parsed(train)), batch_size, shuffle=True, seed=self.config["seed"], cache=not train.streamed
+        )
+        validation_ds = None
+        if validation is not None and len(validation):
+            validation_ds = batched(self._with_targets(self._parsed(validation)), batch_size, cache=not validation.streamed)
+        steps = -(-len(train) // batch_size)
+        return TrainingData(train_ds, validation_ds, steps)
+
+    def _split_seed(self):
+        return 0 if self.config["seed"] is None else self.config["seed"]
+
+    def _parsed(self, split):
+        return split.dataset(self.state["channels"], self.state["image_size"])
+
+    def _with_targets(self, dataset):
+        # Label smoothing needs one-hot targets; the one-hot happens in the pipeline, not the step.
+        if not self.config["label_smoothing"]:
+            return dataset
+        depth = len(self.state["class_names"])
+        return dataset.map(lambda image, label: (image, tf.one_hot(label, depth)))
+
+    def _build_model(self):
+        state, config = self.state, self.config
+        common = dict(
+            num_classes=len(state["class_names"]),
+            channels=state["channels"],
+            image_size=state["image_size"],
+            value_max=state["value_max"],
+            augment=config["augment"],
+            dropout=config["dropout"],
+        )
+        if config["architecture"] == "resnet":
+            return resnet(depth=config["depth"], width=config["width"] or 16, **common)
+        return lenet5(width=config["width"] or 1, **common)
+
+    def _compile_arguments(self, total_steps):
+        config = self.config
+        learning_rate = config["learning_rate"]
+        if total_steps:
+            # Warm up for 5% of training, then cosine decay: robust defaults without tuning.
+            warmup = max(1, total_steps // 20)
+            learning_rate = keras.optimizers.schedules.CosineDecay(
+                0.0, total_steps - warmup, warmup_target=config["learning_rate"], warmup_steps=warmup
+            )
+        return dict(
+            optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=config["weight_decay"]),
+            loss=keras.losses.CategoricalCrossentropy(label_smoothing=config["label_smoothing"])
+            if config["label_smoothing"]
+            else keras.losses.SparseCategoricalCrossentropy(),
+            metrics=["accuracy"],
+        )
+
+    def fit(self, data=None, labels=None, **kwargs):
+        """Train on `data` (default: scikit-learn's digits); see `Task.fit` for the options."""
+        return super().fit(data, labels, **kwargs)
+
+    # ----------------------------------------------------------------- inference
+    def predict_proba(self, images, batch_size=None):
+        """Class probabilities (N, num_classes) for image files or arrays."""
+        self._require_fitted()
+        batch = self._image_batch(images)
+        return self.model.predict(batch, batch_size=batch_size or self.config["batch_size"], verbose=0)
+
+    def predict(self, images, top_k=1, batch_size=None):
+        """For each image, its most likely class with probability, and the `top_k` best.
+
+        `images`: a path or list of image file paths; or an array: (H, W) one image,
+        (N, H, W) greyscale images (or (H, W, C) one image for a colour model),
+        (N, H, W, C) images. Returns a list of dicts:
+        {"label": name, "probability": p, "top_k": [{"label", "probability"}, ...]}.
+        """
+        probabilities = self.predict_proba(images, batch_size)
+        names = self.state["class_names"]
+        top_k = max(1, min(int(top_k), len(names)))
+        results = []
+        for row in probabilities:
+            order = np.argsort(row)[::-1][:top_k]
+            best = [{"label": names[i], "probability": float(row[i])} for i in order]
+            results.append({"label": best[0]["label"], "probability": best[0]["probability"], "top_k": best})
+        return results
+
+    def _image_batch(self, images):
+        """A float32 (N, H, W, C) batch at the training data's pixel scale."""
+        channels = self.state["channels"]
+        if isinstance(images, (str, os.PathLike)):
+            images = [images]
+        if isinstance(images, (list, tuple)) and images and all(isinstance(p, (str, os.PathLike)) for p in images):
+            return self._read_files(images)
+        array = np.asarray(images) if not isinstance(images, np.ndarray) else images
+        if array.ndim == 2 or (array.ndim == 3 and channels != 1 and array.shape[-1] in (1, 3, 4)):
+            array = array[np.newaxis]
+        batch = as_image_batch(array)
+        if batch.shape[-1] != channels:
+            raise DeeptoolkitError(
+                f"This model expects images with {channels} channel(s). Received: images of shape {batch.shape}"
+            )
+        return batch
+
+    def _read_files(self, paths):
+        channels = self.state["channels"]
+        for path in paths:
+            if not os.path.isfile(path):
+                raise DeeptoolkitError(f"Image file does not exist. Received: image={os.fspath(path)!r}")
+            shape = image_files.probe_image(path)
+            if shape is None:
+                raise DeeptoolkitError(f"Not a readable image (expected png, jpg, bmp, gif or pgm). Received: image={os.fspath(path)!r}")
+            # RGBA keeps its colour channels for an RGB model; other mismatches are refused
+            # rather than silently converted into something the model never saw.
+            if shape[2] != channels and not (channels == 3 and shape[2] == 4):
+                raise DeeptoolkitError(
+                    f"This model expects images with {channels} channel(s). "
+                    f"Received: image={os.fspath(path)!r} with {shape[2]} channel(s)"
+                )
+        images = image_files.read_images(paths, channels, self.state["image_size"]).numpy()
+        # Files hold 0..255; the model was trained on its data's own pixel scale.
+        return images * (self.state["value_max"] / 255.0)
+
+    # ----------------------------------------------------------------- evaluation
+    def evaluate(self, data=None, labels=None, top_k=5, batch_size=None):
+        """Accuracy, top-k accuracy, per-class precision/recall and the confusion matrix.
+
+        Without `data`, scores the held-out split of the data the model was trained on:
+        the test split of builtin:digits, tfds and train/test folders, else the validation part.
+        """
+        self._require_fitted()
+        split, which = self._evaluation_split(data, labels)
+        dataset = self._parsed(split).map(lambda image, label: image)
+        probabilities = self.model.predict(
+            batched(dataset, batch_size or self.config["batch_size"], cache=False), verbose=0
+        )
+        return self._scores(split.labels, probabilities, top_k, which)
+
+    def _scores(self, truth, probabilities, top_k, which):
+        names = self.state["class_names"]
+        classes = np.arange(len(names))
+        predicted = probabilities.argmax(axis=1)
+        precision, recall, _, support = sk_metrics.precision_recall_fscore_support(
+            truth, predicted, labels=classes, zero_division=0
+        )
+        # k >= the number of classes would score a meaningless 1.0.
+        k = max(1, min(int(top_k), len(names) - 1))
+        top = (
+            sk_metrics.top_k_accuracy_score(truth, probabilities, k=k, labels=classes)
+            if len(names) > 2
+            else float(sk_metrics.accuracy_score(truth, predicted))
+        )
+        loss = float(sk_metrics.log_loss(truth, np.clip(probabilities, 1e-7, 1.0), labels=classes))
+        return {
+            "accuracy": float(sk_metrics.accuracy_score(truth, predicted)),
+            f"top_{k}_accuracy": float(top),
+            "loss": loss,
+            "examples": int(len(truth)),
+            "split": which,
+            "per_class": {
+                name: {"precision": float(p), "recall": float(r), "support": int(s)}
+                for name, p, r, s in zip(names, precision, recall, support)
+            },
+            "class_names": list(names),
+            "confusion_matrix": sk_metrics.confusion_matrix(truth, predicted, labels=classes).tolist(),
+        }
+
+    def _evaluation_split(self, data, labels):
+        names = self.state["class_names"]
+        if data is not None:
+            if isinstance(data, (np.ndarray, list, tuple)):
+                if labels is None:
+                    raise DeeptoolkitError("Image arrays need labels to be scored: evaluate(images, labels). Received: labels=None")
+                images = self._image_batch(data)
+                codes, _ = encode_labels(labels, names)
+                if len(codes) != len(images):
+                    raise DeeptoolkitError(f"Expected one label per image. Received: {len(images)} images and {len(codes)} labels")
+                return ArraySplit(images, codes), "given"
+            source = load_image_source(data, labels, class_names=names)
+            self._check_source(source)
+            return (source.test, "test") if source.test is not None else (source.train, "given")
+        spec = self.state.get("data")
+        if spec is None:
+            raise DeeptoolkitError("This model was trained on in-memory data, so there is no held-out split to find. Pass data to evaluate().")
+        if spec == DIGITS:
+            return load_digits().test, "test"
+        source = load_image_source(spec, class_names=names)
+        self._check_source(source)
+        if source.test is not None:
+            return source.test, "test"
+        if not self.config["validation_split"]:
+            raise DeeptoolkitError(f"The training data {spec!r} has no test split and none was held out (validation_split=0). Pass data to evaluate().")
+        _, held = stratified_split(source.train.labels, self.config["validation_split"], self._split_seed())
+        return source.train.take(held), "validation"
+
+    def _check_source(self, source):
+        if source.class_names != self.state["class_names"]:
+            raise DeeptoolkitError(
+                f"Expected the model's classes {self.state['class_names']}. Received: data with classes {source.class_names}"
+            )
+        if source.channels != self.state["channels"]:
+            raise DeeptoolkitError(
+                f"This model expects images with {self.state['channels']} channel(s). Received: data with {source.channels}"
+            )

@@ -1,0 +1,176 @@
+import numpy as np
+import pytest
+
+import deeptoolkit
+from deeptoolkit import ImageClassifier
+from deeptoolkit.errors import DeeptoolkitError, ModelFileError, NotFittedError
+from tests.conftest import QUICK, write_image
+
+
+def test_training_on_digits_learns(trained_classifier):
+    history = trained_classifier.history
+    assert history["loss"][-1] < history["loss"][0] * 0.7
+    metrics = trained_classifier.evaluate()
+    assert metrics["split"] == "test" and metrics["examples"] == 360
+    assert metrics["accuracy"] > 0.8  # chance is 0.1
+
+
+def test_evaluate_reports_the_standard_metrics(trained_classifier):
+    metrics = trained_classifier.evaluate(top_k=3)
+    assert metrics["top_3_accuracy"] >= metrics["accuracy"]
+    assert set(metrics["per_class"]["7"]) == {"precision", "recall", "support"}
+    matrix = np.array(metrics["confusion_matrix"])
+    assert matrix.shape == (10, 10) and matrix.sum() == 360
+    assert np.trace(matrix) / 360 == pytest.approx(metrics["accuracy"])
+
+
+def test_predict_returns_names_with_probabilities(trained_classifier, digits):
+    predictions = trained_classifier.predict(digits.test.images[:20], top_k=3)
+    assert len(predictions) == 20
+    first = predictions[0]
+    assert first["label"] in trained_classifier.class_names and 0 < first["probability"] <= 1
+    assert [p["probability"] for p in first["top_k"]] == sorted((p["probability"] for p in first["top_k"]), reverse=True)
+    hits = sum(p["label"] == str(y) for p, y in zip(predictions, digits.test.labels[:20]))
+    assert hits >= 14
+
+
+def test_predict_accepts_one_image_and_image_files(trained_classifier, digits, tmp_path):
+    image = digits.test.images[0]
+    single = trained_classifier.predict(image[..., 0])
+    path = write_image(tmp_path / "digit.png", image * 255 / 16)
+    from_file = trained_classifier.predict(path)
+    assert len(single) == 1 and single[0]["label"] == from_file[0]["label"]
+    assert from_file[0]["probability"] == pytest.approx(single[0]["probability"], abs=1e-3)
+
+
+def test_save_then_load_predicts_identically(trained_classifier, saved_classifier, digits):
+    loaded = deeptoolkit.load(saved_classifier)
+    assert type(loaded) is ImageClassifier and loaded.config == trained_classifier.config
+    before = trained_classifier.predict_proba(digits.test.images)
+    after = loaded.predict_proba(digits.test.images)
+    np.testing.assert_array_equal(before, after)
+    assert loaded.history == trained_classifier.history
+    assert loaded.evaluate()["accuracy"] == trained_classifier.evaluate()["accuracy"]
+
+
+def test_predict_before_fit_is_a_clear_error():
+    with pytest.raises(NotFittedError, match="call fit\\(\\)"):
+        ImageClassifier().predict(np.zeros((1, 8, 8)))
+
+
+def test_predict_on_another_channel_count_is_refused(trained_classifier, tmp_path):
+    with pytest.raises(DeeptoolkitError, match="1 channel"):
+        trained_classifier.predict(np.zeros((2, 8, 8, 3)))
+    colour = write_image(tmp_path / "colour.png", np.zeros((8, 8, 3)))
+    with pytest.raises(DeeptoolkitError, match="colour.png"):
+        trained_classifier.predict(colour)
+
+
+def test_predict_on_a_missing_or_broken_file_names_it(trained_classifier, tmp_path):
+    with pytest.raises(DeeptoolkitError, match="does not exist"):
+        trained_classifier.predict(str(tmp_path / "missing.png"))
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"nope")
+    with pytest.raises(DeeptoolkitError, match="broken.jpg"):
+        trained_classifier.predict(str(broken))
+
+
+def test_loading_a_file_that_is_not_a_model_is_refused(tmp_path):
+    path = tmp_path / "model.dtk"
+    path.write_text("not a model")
+    with pytest.raises(ModelFileError):
+        deeptoolkit.load(path)
+
+
+def test_bad_config_is_refused_at_fit():
+    with pytest.raises(DeeptoolkitError, match="architecture="):
+        ImageClassifier(architecture="vgg").fit(epochs=1)
+    with pytest.raises(DeeptoolkitError, match="depth="):
+        ImageClassifier(architecture="resnet", depth=10).fit(epochs=1)
+    with pytest.raises(DeeptoolkitError, match="epochs="):
+        ImageClassifier().fit(epochs=0)
+
+
+def test_mismatched_labels_are_refused():
+    with pytest.raises(DeeptoolkitError, match="5 images"):
+        ImageClassifier().fit(np.zeros((5, 8, 8)), [0, 1], epochs=1)
+
+
+def test_training_from_a_folder_streams_and_evaluates_its_validation_part(digit_folder):
+    classifier = ImageClassifier(epochs=2, patience=0, seed=0, validation_split=0.25)
+    classifier.fit(str(digit_folder), verbose=0)
+    metrics = classifier.evaluate()
+    assert metrics["split"] == "validation" and metrics["examples"] == 6
+    assert classifier.predict(str(digit_folder / "1" / "0.png"))[0]["label"] in ("0", "1", "2")
+
+
+def test_resnet_trains_on_colour_arrays():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, (32, 12, 12, 3)).astype("uint8")
+    images[:16, :6] = 255  # class 0 is bright on top
+    labels = np.array(["top"] * 16 + ["plain"] * 16)
+    classifier = ImageClassifier(architecture="resnet", depth=8, width=4, epochs=2, batch_size=16, patience=0, seed=0, validation_split=0)
+    classifier.fit(images, labels, verbose=0)
+    assert classifier.model.name == "resnet8" and classifier.class_names == ["plain", "top"]
+    assert len(classifier.predict(images[:3])) == 3
+
+
+def test_mixed_bfloat16_trains_and_keeps_float32_outputs(digits):
+    classifier = ImageClassifier(precision="mixed_bfloat16", **dict(QUICK, epochs=2))
+    classifier.fit(verbose=0)
+    dense = classifier.model.get_layer("c1")
+    assert dense.compute_dtype == "bfloat16" and dense.variable_dtype == "float32"
+    probabilities = classifier.predict_proba(digits.test.images[:4])
+    assert probabilities.dtype == np.float32
+    assert classifier.history["loss"][-1] < classifier.history["loss"][0]
+
+
+def test_mixed_float16_turns_on_loss_scaling():
+    import keras
+
+    classifier = ImageClassifier(precision="mixed_float16", **dict(QUICK, epochs=1))
+    classifier.fit(verbose=0)
+    assert isinstance(classifier.model.optimizer, keras.optimizers.LossScaleOptimizer)
+    assert classifier.model.output.dtype == "float32"
+
+
+def test_mirrored_training_on_two_logical_cpus():
+    classifier = ImageClassifier(distribute="mirrored", **dict(QUICK, epochs=2))
+    classifier.fit(verbose=0)
+    assert classifier.evaluate()["accuracy"] > 0.3
+
+
+def test_the_same_seed_repeats_a_run_exactly(digits):
+    runs = []
+    for _ in range(2):
+        classifier = ImageClassifier(**dict(QUICK, epochs=1))
+        classifier.fit(verbose=0)
+        runs.append(classifier.predict_proba(digits.test.images[:16]))
+    np.testing.assert_array_equal(*runs)
+
+
+def test_resume_continues_an_interrupted_run(tmp_path):
+    import keras
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    checkpoints = tmp_path / "run"
+    classifier = ImageClassifier(**dict(QUICK, epochs=4))
+    original_callbacks = classifier._callbacks
+    classifier._callbacks = lambda *args: original_callbacks(*args) + [Interrupt()]
+    with pytest.raises(KeyboardInterrupt):
+        classifier.fit(checkpoint_dir=checkpoints, verbose=0)
+    assert (checkpoints / "backup").is_dir()
+
+    resumed = ImageClassifier(**dict(QUICK, epochs=4))
+    resumed.fit(checkpoint_dir=checkpoints, resume=True, verbose=0)
+    assert len(resumed.history["loss"]) == 2  # epochs 3 and 4 only
+    assert not (checkpoints / "backup").exists()  # removed once the run completed
+
+
+def test_resume_needs_a_checkpoint_dir():
+    with pytest.raises(DeeptoolkitError, match="checkpoint_dir"):
+        ImageClassifier().fit(resume=True)

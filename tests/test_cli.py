@@ -1,0 +1,82 @@
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from deeptoolkit.cli import main
+from tests.conftest import write_image
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(main, [str(a) for a in args])
+
+    return invoke
+
+
+def _one_line_error(result, *fragments):
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = [line for line in result.output.splitlines() if line.startswith("Error")]
+    assert len(lines) == 1, result.output
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_train_evaluate_predict_end_to_end(run, tmp_path, digits):
+    out = tmp_path / "run"
+    plots = tmp_path / "plots"
+    result = run("image-classifier", "train", "--epochs", 3, "--seed", 0, "--out", out, "--plots", plots)
+    assert result.exit_code == 0, result.output
+    assert (out / "model.dtk").is_file() and "held-out test accuracy" in result.output
+    assert (plots / "training_curves.png").stat().st_size > 1000
+    assert (plots / "confusion_matrix.png").stat().st_size > 1000
+    assert not (out / "checkpoints" / "backup").exists()
+
+    result = run("image-classifier", "evaluate", out / "model.dtk", "--json")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.output.strip().splitlines()[-1])
+    assert metrics["accuracy"] > 0.5 and metrics["examples"] == 360
+
+    image = write_image(tmp_path / "seven.png", digits.test.images[0] * 255 / 16)
+    result = run("image-classifier", "predict", out, image, "--top-k", 2)
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0].split("\t")
+    assert first[0] == image and first[1] in [str(d) for d in range(10)] and len(first) == 5
+
+
+def test_info_names_precision_and_versions(run):
+    result = run("info", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["precision_auto"] == "float32"
+
+
+def test_missing_data_path_is_one_line(run, tmp_path):
+    _one_line_error(run("image-classifier", "train", "--data", tmp_path / "nope", "--out", tmp_path / "o"), "does not exist")
+
+
+def test_empty_folder_is_one_line(run, tmp_path):
+    (tmp_path / "empty").mkdir()
+    _one_line_error(run("image-classifier", "train", "--data", tmp_path / "empty", "--out", tmp_path / "o"), "no sub-folders")
+
+
+def test_not_a_model_is_one_line(run, tmp_path):
+    bogus = tmp_path / "model.dtk"
+    bogus.write_text("hello")
+    _one_line_error(run("image-classifier", "evaluate", bogus), "Not a deeptoolkit model")
+    _one_line_error(run("image-classifier", "predict", tmp_path / "absent.dtk", bogus), "No saved model found")
+
+
+def test_wrong_channel_image_is_one_line(run, saved_classifier, tmp_path):
+    colour = write_image(tmp_path / "colour.png", np.zeros((8, 8, 3)))
+    _one_line_error(run("image-classifier", "predict", saved_classifier, colour), "colour.png", "1 channel")
+
+
+def test_bad_option_values_are_refused_by_click(run):
+    result = run("image-classifier", "train", "--epochs", 0)
+    assert result.exit_code == 2 and "Traceback" not in result.output

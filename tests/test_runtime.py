@@ -1,0 +1,54 @@
+import keras
+import pytest
+
+from deeptoolkit import runtime
+from deeptoolkit.errors import DeeptoolkitError
+
+
+def test_auto_precision_is_float32_without_a_gpu():
+    assert runtime.resolve_precision("auto") == "float32"
+
+
+@pytest.mark.parametrize("name", ["float32", "mixed_float16", "mixed_bfloat16"])
+def test_explicit_precision_is_kept(name):
+    assert runtime.resolve_precision(name) == name
+
+
+def test_unknown_precision_is_refused():
+    with pytest.raises(DeeptoolkitError, match="precision=.float64."):
+        runtime.resolve_precision("float64")
+
+
+def test_precision_scope_restores_the_global_policy():
+    before = keras.config.dtype_policy().name
+    with runtime.precision_scope("mixed_bfloat16"):
+        assert keras.config.dtype_policy().name == "mixed_bfloat16"
+        layer = keras.layers.Dense(2)
+    assert keras.config.dtype_policy().name == before
+    assert layer.compute_dtype == "bfloat16" and layer.variable_dtype == "float32"
+
+
+def test_loss_scaling_only_under_float16():
+    assert isinstance(runtime.wrap_optimizer(keras.optimizers.Adam(), "mixed_float16"), keras.optimizers.LossScaleOptimizer)
+    assert not isinstance(runtime.wrap_optimizer(keras.optimizers.Adam(), "mixed_bfloat16"), keras.optimizers.LossScaleOptimizer)
+
+
+def test_mirrored_strategy_uses_both_logical_cpus():
+    assert runtime.get_strategy("mirrored").num_replicas_in_sync == 2
+    assert runtime.get_strategy(None).num_replicas_in_sync == 1
+
+
+def test_unknown_distribution_is_refused():
+    with pytest.raises(DeeptoolkitError, match="distribute="):
+        runtime.get_strategy("tpu")
+
+
+def test_bad_seed_is_refused():
+    with pytest.raises(DeeptoolkitError, match="seed="):
+        runtime.set_seed("seven")
+
+
+def test_describe_names_versions_and_precision():
+    facts = runtime.describe()
+    assert facts["precision_auto"] == "float32"
+    assert facts["tensorflow"] and facts["keras"].startswith("3.")

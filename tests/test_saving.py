@@ -1,0 +1,71 @@
+import json
+import zipfile
+
+import keras
+import pytest
+
+from deeptoolkit import saving
+from deeptoolkit.errors import ModelFileError
+from deeptoolkit.version import FORMAT_VERSION
+
+
+def _tiny_model():
+    inputs = keras.Input((3,))
+    return keras.Model(inputs, keras.layers.Dense(2)(inputs))
+
+
+def test_round_trip_keeps_meta_and_weights(tmp_path):
+    model = _tiny_model()
+    path = saving.write_artifact(tmp_path / "m.dtk", {"task": "X", "config": {"a": 1}}, model)
+    meta = saving.read_meta(path)
+    assert meta["task"] == "X" and meta["config"] == {"a": 1} and meta["format_version"] == FORMAT_VERSION
+    loaded = saving.read_model(path)
+    for saved, read in zip(model.get_weights(), loaded.get_weights()):
+        assert (saved == read).all()
+
+
+def test_a_run_folder_resolves_to_its_model_file(tmp_path):
+    saving.write_artifact(tmp_path / saving.DEFAULT_FILENAME, {"task": "X"}, _tiny_model())
+    assert saving.read_meta(tmp_path)["task"] == "X"
+
+
+def test_missing_path_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelFileError, match="No saved model found"):
+        saving.read_meta(tmp_path / "nothing.dtk")
+
+
+def test_a_file_that_is_not_a_model_is_refused(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello")
+    with pytest.raises(ModelFileError, match="Not a deeptoolkit model"):
+        saving.read_meta(path)
+
+
+def test_a_zip_without_metadata_is_refused(tmp_path):
+    path = tmp_path / "other.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "hi")
+    with pytest.raises(ModelFileError, match="deeptoolkit.json missing"):
+        saving.read_meta(path)
+
+
+def test_a_newer_format_is_refused_with_advice(tmp_path):
+    path = tmp_path / "future.dtk"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(saving.META_NAME, json.dumps({"format_version": FORMAT_VERSION + 1, "deeptoolkit_version": "9.0"}))
+    with pytest.raises(ModelFileError, match="Upgrade deeptoolkit"):
+        saving.read_meta(path)
+
+
+def test_a_failed_save_leaves_the_previous_file_intact(tmp_path, monkeypatch):
+    path = saving.write_artifact(tmp_path / "m.dtk", {"task": "first"}, _tiny_model())
+    before = open(path, "rb").read()
+
+    class Broken(keras.Model):
+        def save(self, *args, **kwargs):
+            raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        saving.write_artifact(path, {"task": "second"}, Broken())
+    assert open(path, "rb").read() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.dtk"]  # no temporary left behind
