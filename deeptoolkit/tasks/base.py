@@ -77,6 +77,7 @@ class Task:
         resume=False,
         checkpoint_dir=None,
         tensorboard=None,
+        callbacks=None,
         verbose="auto",
     ):
         """Train on `data` and return the Keras History.
@@ -90,6 +91,7 @@ class Task:
             checkpoint_dir: folder for per-epoch backups; they are removed once training
                 finishes, so a folder with a backup in it means the run was interrupted.
             tensorboard: folder for TensorBoard logs, or None.
+            callbacks: extra Keras callbacks, run after the task's own.
             verbose: Keras's progress output ("auto", 0, 1 or 2).
         """
         epochs = self.config.get("epochs") if epochs is None else epochs
@@ -112,7 +114,7 @@ class Task:
             arguments["optimizer"] = runtime.wrap_optimizer(arguments["optimizer"], precision)
             model.compile(jit_compile=self.config.get("jit_compile", "auto"), **arguments)
 
-        callbacks = self._callbacks(training.validation is not None, resume, checkpoint_dir, tensorboard)
+        callbacks = self._callbacks(training.validation is not None, resume, checkpoint_dir, tensorboard) + list(callbacks or [])
         history = model.fit(
             training.train,
             validation_data=training.validation,

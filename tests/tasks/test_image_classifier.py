@@ -159,10 +159,8 @@ def test_resume_continues_an_interrupted_run(tmp_path):
 
     checkpoints = tmp_path / "run"
     classifier = ImageClassifier(**dict(QUICK, epochs=4))
-    original_callbacks = classifier._callbacks
-    classifier._callbacks = lambda *args: original_callbacks(*args) + [Interrupt()]
     with pytest.raises(KeyboardInterrupt):
-        classifier.fit(checkpoint_dir=checkpoints, verbose=0)
+        classifier.fit(checkpoint_dir=checkpoints, callbacks=[Interrupt()], verbose=0)
     assert (checkpoints / "backup").is_dir()
 
     resumed = ImageClassifier(**dict(QUICK, epochs=4))
