@@ -69,6 +69,20 @@ def wrap_optimizer(optimizer, precision):
     return optimizer
 
 
+def resolve_jit_compile(jit_compile="auto"):
+    """What to pass to `Model.compile(jit_compile=...)` for `jit_compile` on this machine.
+
+    On the CPU, XLA made the LeNet-5 training step about 4x slower than TensorFlow's own
+    kernels (benchmarks/image_classifier.py precision), so `auto` means off there; on a GPU,
+    `auto` leaves the choice to Keras (on wherever every layer supports it).
+    """
+    if jit_compile not in ("auto", True, False):
+        raise DeeptoolkitError(f"jit_compile must be 'auto', True or False. Received: jit_compile={jit_compile!r}")
+    if jit_compile == "auto" and not tf.config.list_physical_devices("GPU"):
+        return False
+    return jit_compile
+
+
 def get_strategy(distribute=None):
     """The `tf.distribute` strategy for `distribute`; its scope is where models are built.
 

@@ -52,3 +52,10 @@ def test_describe_names_versions_and_precision():
     facts = runtime.describe()
     assert facts["precision_auto"] == "float32"
     assert facts["tensorflow"] and facts["keras"].startswith("3.")
+
+
+def test_xla_auto_is_off_on_the_cpu_and_explicit_choices_are_kept():
+    assert runtime.resolve_jit_compile("auto") is False
+    assert runtime.resolve_jit_compile(True) is True and runtime.resolve_jit_compile(False) is False
+    with pytest.raises(DeeptoolkitError, match="jit_compile="):
+        runtime.resolve_jit_compile("yes")

@@ -112,7 +112,7 @@ class Task:
                 model = self._build_model()
             arguments = self._compile_arguments(total_steps=_total_steps(training.steps_per_epoch, epochs))
             arguments["optimizer"] = runtime.wrap_optimizer(arguments["optimizer"], precision)
-            model.compile(jit_compile=self.config.get("jit_compile", "auto"), **arguments)
+            model.compile(jit_compile=runtime.resolve_jit_compile(self.config.get("jit_compile", "auto")), **arguments)
 
         callbacks = self._callbacks(training.validation is not None, resume, checkpoint_dir, tensorboard) + list(callbacks or [])
         history = model.fit(
