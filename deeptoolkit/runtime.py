@@ -114,24 +114,23 @@ def set_seed(seed):
 
 def describe():
     """What this machine offers the toolkit: versions, devices and what `auto` resolves to."""
-    import click
-    import keras_nlp
-    import sklearn
+    from importlib import metadata
 
-    from deeptoolkit.version import __version__
+    def version(package):
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "not installed"
 
     gpus = tf.config.list_physical_devices("GPU")
+    packages = ("deeptoolkit", "tensorflow", "keras", "keras-nlp", "keras-hub", "tensorflow-datasets", "scikit-learn", "click")
     return {
-        "deeptoolkit": __version__,
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "keras_nlp": keras_nlp.__version__,
-        "scikit-learn": sklearn.__version__,
-        "click": click.__version__ if hasattr(click, "__version__") else "unknown",
+        **{package: version(package) for package in packages},
         "devices": [d.name for d in tf.config.list_logical_devices()],
         "gpus": [
             {"name": gpu.name, "compute_capability": ".".join(map(str, cc))}
             for gpu, cc in zip(gpus, gpu_compute_capabilities())
         ],
         "precision_auto": resolve_precision("auto"),
+        "jit_compile_auto": resolve_jit_compile("auto"),
     }

@@ -37,6 +37,8 @@ def resolve_model_path(path):
 def write_artifact(path, meta, model):
     """Write `meta` (JSON-able dict) and `model` to `path` atomically."""
     path = os.fspath(path)
+    if os.path.isdir(path):  # a run folder: the model goes where resolve_model_path looks
+        path = os.path.join(path, DEFAULT_FILENAME)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     meta = dict(meta, format_version=FORMAT_VERSION, deeptoolkit_version=__version__)
@@ -85,5 +87,5 @@ def read_model(path, custom_objects=None):
             return keras.saving.load_model(
                 os.path.join(work, MODEL_NAME), custom_objects=custom_objects, compile=False, safe_mode=True
             )
-        except (KeyError, ValueError, OSError, TypeError, zipfile.BadZipFile) as error:
+        except Exception as error:  # any failure to rebuild the graph means a bad or foreign file
             raise ModelFileError(f"The model inside this file could not be read ({error}). Received: path={path!r}") from error

@@ -25,7 +25,8 @@ def test_round_trip_keeps_meta_and_weights(tmp_path):
 
 
 def test_a_run_folder_resolves_to_its_model_file(tmp_path):
-    saving.write_artifact(tmp_path / saving.DEFAULT_FILENAME, {"task": "X"}, _tiny_model())
+    written = saving.write_artifact(tmp_path, {"task": "X"}, _tiny_model())
+    assert written == str(tmp_path / saving.DEFAULT_FILENAME)
     assert saving.read_meta(tmp_path)["task"] == "X"
 
 
@@ -55,6 +56,15 @@ def test_a_newer_format_is_refused_with_advice(tmp_path):
         archive.writestr(saving.META_NAME, json.dumps({"format_version": FORMAT_VERSION + 1, "deeptoolkit_version": "9.0"}))
     with pytest.raises(ModelFileError, match="Upgrade deeptoolkit"):
         saving.read_meta(path)
+
+
+def test_a_model_archive_with_a_broken_graph_is_refused(tmp_path):
+    path = tmp_path / "broken.dtk"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(saving.META_NAME, json.dumps({"format_version": FORMAT_VERSION, "task": "X"}))
+        archive.writestr(saving.MODEL_NAME, b"garbage")
+    with pytest.raises(ModelFileError, match="could not be read"):
+        saving.read_model(path)
 
 
 def test_a_failed_save_leaves_the_previous_file_intact(tmp_path, monkeypatch):

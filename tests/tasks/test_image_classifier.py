@@ -82,6 +82,22 @@ def test_loading_a_file_that_is_not_a_model_is_refused(tmp_path):
         deeptoolkit.load(path)
 
 
+def test_loading_a_model_saved_in_a_newer_format_is_refused(saved_classifier, tmp_path):
+    import json
+    import zipfile
+
+    from deeptoolkit import saving
+
+    newer = tmp_path / "newer.dtk"
+    with zipfile.ZipFile(saved_classifier) as source, zipfile.ZipFile(newer, "w") as target:
+        meta = json.loads(source.read(saving.META_NAME))
+        meta["format_version"] += 1
+        target.writestr(saving.META_NAME, json.dumps(meta))
+        target.writestr(saving.MODEL_NAME, source.read(saving.MODEL_NAME))
+    with pytest.raises(ModelFileError, match="Upgrade deeptoolkit"):
+        deeptoolkit.load(newer)
+
+
 def test_bad_config_is_refused_at_fit():
     with pytest.raises(DeeptoolkitError, match="architecture="):
         ImageClassifier(architecture="vgg").fit(epochs=1)
