@@ -262,18 +262,21 @@ def _from_tfds(name, class_names):
         builder = tfds.builder(name)
     except Exception as error:  # tfds raises its own error types for unknown names
         raise DeeptoolkitError(f"Unknown TensorFlow Datasets name. Received: data='tfds:{name}' ({error})") from error
-    if not tf.io.gfile.exists(builder.data_dir):
+    try:
+        train = builder.as_dataset(split="train", as_supervised=True, shuffle_files=False)
+    except AssertionError as error:  # tfds's way of saying the data was never prepared here
         raise DeeptoolkitError(
             f"tfds:{name} is not on this machine (looked in {builder.data_dir}) and deeptoolkit does not download at run "
             f"time. Prepare it where there is network access (`tfds build {name}`) and copy the folder here, "
             f"or set TFDS_DATA_DIR. Received: data='tfds:{name}'"
-        )
-    features = builder.info.features
-    names = class_names or list(getattr(features["label"], "names", []) or [])
-    splits = builder.info.splits
-    train = builder.as_dataset(split="train", as_supervised=True, shuffle_files=False)
+        ) from error
+    label = builder.info.features["label"]
+    names = class_names or list(getattr(label, "names", []) or [])
     source = _from_dataset(train, names or None, spec=f"tfds:{name}", indexed=bool(names))
-    if "test" in splits:
+    try:
         test = builder.as_dataset(split="test", as_supervised=True, shuffle_files=False)
+    except (AssertionError, KeyError, ValueError):  # no test split in this data set
+        test = None
+    if test is not None:
         source.test = _from_dataset(test, source.class_names, indexed=bool(names)).train
     return source

@@ -108,3 +108,13 @@ def test_an_uninstalled_tfds_dataset_says_what_is_missing(tmp_path, monkeypatch)
 def test_an_unknown_builtin_is_refused():
     with pytest.raises(DeeptoolkitError, match="builtin:digits"):
         load_image_source("builtin:cifar")
+
+
+def test_a_tfds_catalogue_data_set_is_read_with_its_class_names_and_test_split():
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=12):
+        source = load_image_source("tfds:mnist")
+    assert source.class_names == [str(d) for d in range(10)] and source.spec == "tfds:mnist"
+    assert source.image_size == (28, 28) and source.channels == 1 and source.value_max == 255
+    assert len(source.train) == 12 and len(source.test) == 12

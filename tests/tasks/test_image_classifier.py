@@ -112,12 +112,24 @@ def test_mismatched_labels_are_refused():
         ImageClassifier().fit(np.zeros((5, 8, 8)), [0, 1], epochs=1)
 
 
-def test_training_from_a_folder_streams_and_evaluates_its_validation_part(digit_folder):
+def test_training_from_a_folder_streams_and_evaluates_its_validation_part(digit_folder, tmp_path):
     classifier = ImageClassifier(epochs=2, patience=0, seed=0, validation_split=0.25)
-    classifier.fit(str(digit_folder), verbose=0)
+    classifier.fit(str(digit_folder), tensorboard=tmp_path / "logs", verbose=0)
+    assert list((tmp_path / "logs").rglob("events.out.tfevents.*"))
     metrics = classifier.evaluate()
     assert metrics["split"] == "validation" and metrics["examples"] == 6
     assert classifier.predict(str(digit_folder / "1" / "0.png"))[0]["label"] in ("0", "1", "2")
+
+
+def test_training_on_a_tfds_data_set_scores_its_test_split():
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=16):
+        classifier = ImageClassifier(epochs=1, batch_size=8, patience=0, seed=0)
+        classifier.fit("tfds:mnist", verbose=0)
+        metrics = classifier.evaluate()
+    assert metrics["split"] == "test" and metrics["examples"] == 16
+    assert classifier.state["data"] == "tfds:mnist" and len(classifier.class_names) == 10
 
 
 def test_resnet_trains_on_colour_arrays():
