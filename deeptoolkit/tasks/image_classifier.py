@@ -116,6 +116,8 @@ class ImageClassifier(Task):
     # ----------------------------------------------------------------- training
     def _training_data(self, data, labels, batch_size):
         source = load_image_source(DIGITS if data is None else data, labels)
+        if len(source.class_names) < 2:
+            raise DeeptoolkitError(f"A classifier needs at least two classes. Received: classes={source.class_names}")
         split_seed = self._split_seed()
         train, validation = source.train, None
         fraction = self.config["validation_split"]
@@ -130,7 +132,6 @@ class ImageClassifier(Task):
             "channels": source.channels,
             "value_max": source.value_max,
             "data": source.spec,
-            "has_test_split": source.test is not None,
         }
         train_ds = batched(
             self._with_targets(self._parsed(train)), batch_size, shuffle=True, seed=self.config["seed"], cache=not train.streamed

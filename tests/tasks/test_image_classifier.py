@@ -107,6 +107,11 @@ def test_bad_config_is_refused_at_fit():
         ImageClassifier().fit(epochs=0)
 
 
+def test_a_single_class_is_refused():
+    with pytest.raises(DeeptoolkitError, match="at least two classes"):
+        ImageClassifier().fit(np.zeros((4, 8, 8)), ["a"] * 4, epochs=1)
+
+
 def test_mismatched_labels_are_refused():
     with pytest.raises(DeeptoolkitError, match="5 images"):
         ImageClassifier().fit(np.zeros((5, 8, 8)), [0, 1], epochs=1)
