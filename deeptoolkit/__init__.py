@@ -23,6 +23,7 @@ _LAZY = {
     "Task": "deeptoolkit.tasks.base",
     "load": "deeptoolkit.tasks.base",
     "ImageClassifier": "deeptoolkit.tasks.image_classifier",
+    "MemNN": "deeptoolkit.tasks.memnn",
 }
 
 __all__ = sorted(_LAZY) + ["DeeptoolkitError", "ModelFileError", "NotFittedError", "__version__"]

@@ -3,6 +3,8 @@
     deeptoolkit image-classifier train [--data PATH] [--epochs N] [--out DIR] ...
     deeptoolkit image-classifier evaluate MODEL [--data PATH] [--json] [--plots DIR]
     deeptoolkit image-classifier predict MODEL IMAGE... [--top-k K] [--json]
+    deeptoolkit memnn train|evaluate|predict ...
+    deeptoolkit memnn answer MODEL --story FILE "where is the ring ?"
     deeptoolkit info [--json]
 
 Bad input ends with a one-line `Error: ...` and exit status 1, never a traceback.
@@ -149,6 +151,85 @@ def image_classifier_predict(model, images, top_k, as_json):
     for image, prediction in zip(images, predictions):
         ranked = "\t".join(f"{p['label']}\t{p['probability']:.4f}" for p in prediction["top_k"])
         click.echo(f"{image}\t{ranked}")
+
+
+# ------------------------------------------------------------------ memnn
+@main.group("memnn")
+def memnn():
+    """End-to-end memory network: answer questions about a story (bAbI)."""
+
+
+@memnn.command("train")
+@training_options
+@click.option("--hops", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--dim", type=click.IntRange(min=1), default=50, show_default=True, help="Embedding size.")
+@click.option("--memory-size", type=click.IntRange(min=1), default=50, show_default=True, help="Sentences kept in memory.")
+@friendly_errors
+def memnn_train(data, epochs, batch_size, out, precision, distribute, seed, resume, tensorboard, plots, hops, dim, memory_size):
+    """Train on --data (bAbI file(s) or folder; default: generated stories) and save OUT/model.dtk."""
+    from deeptoolkit import MemNN, plots as figures
+
+    out = out or os.path.join("runs", "memnn")
+    reader = MemNN(hops=hops, dim=dim, memory_size=memory_size, precision=precision, distribute=distribute, seed=seed)
+    reader.fit(data, epochs=epochs, batch_size=batch_size, resume=resume, checkpoint_dir=os.path.join(out, "checkpoints"),
+               tensorboard=tensorboard)
+    click.echo(f"saved {reader.save(os.path.join(out, 'model.dtk'))}")
+    metrics = reader.evaluate()
+    click.echo(f"held-out {metrics['split']} accuracy: {metrics['accuracy']:.4f} ({metrics['questions']} questions)")
+    if plots:
+        click.echo(f"wrote {figures.training_curves(reader.history, os.path.join(plots, 'training_curves.png'))}")
+
+
+@memnn.command("evaluate")
+@click.argument("model")
+@click.option("--data", default=None, help="bAbI file(s) or folder to score (default: the held-out split).")
+@click.option("--json", "as_json", is_flag=True, help="Also print the metrics as one JSON object on the last line.")
+@friendly_errors
+def memnn_evaluate(model, data, as_json):
+    """Accuracy and per-task error of MODEL."""
+    from deeptoolkit import MemNN
+
+    metrics = MemNN.load(model).evaluate(data)
+    for task, scores in metrics["per_task"].items():
+        click.echo(f"{task}: error {scores['error']:.4f} ({scores['questions']} questions)")
+    _print_metrics({k: v for k, v in metrics.items() if k != "per_task"}, False)
+    if as_json:
+        click.echo(json.dumps(metrics, separators=(",", ":")))
+
+
+@memnn.command("predict")
+@click.argument("model")
+@click.argument("story_file")
+@friendly_errors
+def memnn_predict(model, story_file):
+    """Answer every question of a bAbI STORY_FILE: one line per question, question<TAB>answer."""
+    from deeptoolkit import MemNN
+    from deeptoolkit.data.babi import read_babi_file
+
+    answers = MemNN.load(model).predict(story_file)
+    for question, answer in zip(read_babi_file(story_file), answers):
+        click.echo(f"{' '.join(question.question)}\t{answer}")
+
+
+@memnn.command("answer")
+@click.argument("model")
+@click.argument("question")
+@click.option("--story", "story_file", required=True, type=click.Path(dir_okay=False), help="Story: one sentence per line.")
+@click.option("--top", type=click.IntRange(min=1), default=2, show_default=True, help="Sentences shown per hop.")
+@friendly_errors
+def memnn_answer(model, question, story_file, top):
+    """Answer QUESTION about the story in --story; then the sentences each hop attended to."""
+    from deeptoolkit import MemNN
+
+    with open(story_file, encoding="utf-8") as handle:
+        story = handle.read()
+    result = MemNN.load(model).answer(story, question, top=top)
+    click.echo(result["answer"])
+    if result["unknown_words"]:
+        click.echo(f"note: words unknown to the model (read as <unk>): {', '.join(result['unknown_words'])}")
+    for hop, attended in enumerate(result["hops"], start=1):
+        shown = "; ".join(f"{item['sentence']} ({item['weight']:.2f})" for item in attended)
+        click.echo(f"hop {hop}: {shown}")
 
 
 if __name__ == "__main__":

@@ -2,5 +2,6 @@
 
 from deeptoolkit.tasks.base import Task, load
 from deeptoolkit.tasks.image_classifier import ImageClassifier
+from deeptoolkit.tasks.memnn import MemNN
 
-__all__ = ["Task", "ImageClassifier", "load"]
+__all__ = ["Task", "ImageClassifier", "MemNN", "load"]

@@ -136,6 +136,7 @@ class Task:
                     monitor="val_loss" if has_validation else "loss",
                     patience=patience,
                     restore_best_weights=True,
+                    start_from_epoch=self._early_stopping_start(),
                 )
             )
         if checkpoint_dir is not None:
@@ -149,6 +150,10 @@ class Task:
         if tensorboard is not None:
             callbacks.append(keras.callbacks.TensorBoard(log_dir=os.fspath(tensorboard)))
         return callbacks
+
+    def _early_stopping_start(self):
+        """Epochs to train before early stopping watches (and may restore) the best epoch."""
+        return 0
 
     def _require_fitted(self):
         if self.model is None:

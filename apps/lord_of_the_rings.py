@@ -1,0 +1,57 @@
+"""A memory network reads a story about the ring and answers where things are (Weston et al. 2014).
+
+Trains MemNN with default settings on generated bAbI-style stories (a few minutes on a CPU),
+then answers three questions about the review's example story, with the sentences each hop
+attended to.
+
+    python apps/lord_of_the_rings.py [--seed N] [--save lotr.dtk]
+"""
+
+import argparse
+import time
+
+from deeptoolkit import MemNN
+
+STORY = """bilbo travelled to the cave .
+gollum dropped the ring there .
+bilbo took the ring .
+bilbo went back to the shire .
+bilbo left the ring there .
+frodo got the ring .
+frodo journeyed to mount-doom .
+frodo dropped the ring there .
+sauron died .
+frodo went back to the shire .
+bilbo travelled to the grey-havens .
+the end ."""
+
+QUESTIONS = {"where is the ring ?": "mount-doom", "where is bilbo now ?": "grey-havens", "where is frodo now ?": "shire"}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--save", default=None, help="Also save the trained model here.")
+    args = parser.parse_args()
+
+    reader = MemNN(seed=args.seed)
+    start = time.perf_counter()
+    reader.fit(verbose=2)
+    print(f"trained in {time.perf_counter() - start:.0f} s; "
+          f"held-out accuracy on generated stories: {reader.evaluate()['accuracy']:.4f}")
+    if args.save:
+        reader.save(args.save)
+    print()
+    print(STORY)
+    right = 0
+    for question, expected in QUESTIONS.items():
+        result = reader.answer(STORY, question, top=2)
+        right += result["answer"] == expected
+        print(f"\n{question:22s} -> {result['answer']}  (p={result['probability']:.2f}; expected {expected})")
+        for hop, attended in enumerate(result["hops"], start=1):
+            print(f"   hop {hop}: " + "; ".join(f"{a['sentence']} ({a['weight']:.2f})" for a in attended))
+    print(f"\n{right} of {len(QUESTIONS)} answers right")
+
+
+if __name__ == "__main__":
+    main()
