@@ -29,15 +29,21 @@ class StoryEncoding:
 
     @classmethod
     def fit(cls, questions, memory_size):
-        """Vocabularies and the longest sentence of the training questions."""
+        """Vocabularies, the longest sentence and the memory size the training questions need.
+
+        The memory holds at most `memory_size` sentences, and no more than the longest
+        training story: slots that training never fills would only add untrained time
+        embeddings and compute (3x, for the generated stories).
+        """
         words = set()
-        longest = 1
+        longest, deepest = 1, 1
         for item in questions:
+            deepest = max(deepest, len(item.story))
             for sentence in item.story[-memory_size:] + [item.question]:
                 words.update(sentence)
                 longest = max(longest, len(sentence))
         answers = sorted({item.answer for item in questions})
-        return cls([PAD, UNKNOWN] + sorted(words), answers, memory_size, longest)
+        return cls([PAD, UNKNOWN] + sorted(words), answers, min(memory_size, deepest), longest)
 
     def to_dict(self):
         return {"words": self.words, "answers": self.answers, "memory_size": self.memory_size, "sentence_length": self.sentence_length}

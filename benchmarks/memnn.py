@@ -1,0 +1,173 @@
+"""MemNN benchmarks (issue 3): bAbI per-task error, and overhead against plain Keras.
+
+    python benchmarks/memnn.py babi     --data ../shared/data/babi/en      [--tasks 1 2 3] [--epochs N]
+    python benchmarks/memnn.py babi     --data ../shared/data/babi/en-10k  --fallback ../shared/data/babi/en
+    python benchmarks/memnn.py overhead --data ../shared/data/babi/en      [--tasks 1 2 3] [--rounds 2]
+
+`babi` trains one model per task (3 hops, the toolkit's defaults) on the given train file and
+scores the given test file. A task whose training file is missing (qa3 in en-10k) is taken
+from --fallback. The overhead run trains the toolkit and a plain-Keras reference of the same
+network for the same epochs, interleaved, and compares accuracy and time.
+"""
+
+import argparse
+import glob
+import json
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import layers, ops  # noqa: E402
+from timing import EpochTimer, clocked, interleaved  # noqa: E402
+
+from deeptoolkit import MemNN  # noqa: E402
+from deeptoolkit.data.babi import read_babi_file  # noqa: E402
+from deeptoolkit.data.splits import stratified_split  # noqa: E402
+from deeptoolkit.data.story_encoding import StoryEncoding  # noqa: E402
+
+
+def task_files(folder, number, fallback=None):
+    for root in (folder, fallback):
+        if root is None:
+            continue
+        train = glob.glob(os.path.join(root, f"qa{number}_*_train.txt"))
+        if train:
+            return train[0], train[0].replace("_train.txt", "_test.txt")
+    raise SystemExit(f"no qa{number} training file in {folder} (or --fallback)")
+
+
+# ---------------------------------------------------------------------------- per-task error
+def babi(args):
+    rows = []
+    for number in args.tasks:
+        train, test = task_files(args.data, number, args.fallback)
+        config = {"seed": args.seed}
+        if args.epochs:
+            config["epochs"] = args.epochs
+        reader = MemNN(**config)
+        _, wall, cpu = clocked(lambda: reader.fit(train, verbose=0))
+        error = reader.evaluate(test)["error"]
+        rows.append({"task": number, "error": round(error, 4), "epochs": len(reader.history["loss"]),
+                     "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "train": os.path.relpath(train, args.data)})
+        print(json.dumps(rows[-1]), flush=True)
+        keras.backend.clear_session()
+    errors = [r["error"] for r in rows]
+    print("\n| task | test error | epochs | train s |\n|---|---|---|---|")
+    for r in rows:
+        print(f"| qa{r['task']} | {100 * r['error']:.1f}% | {r['epochs']} | {r['wall_s']} |")
+    print(json.dumps({"mean_error": round(statistics.mean(errors), 4), "failed_tasks_over_5pct": sum(e > 0.05 for e in errors),
+                      "tasks": len(rows), "total_wall_s": round(sum(r["wall_s"] for r in rows), 1)}))
+
+
+# ---------------------------------------------------------------------------- plain-Keras reference
+class ReferenceMemN2N(keras.Model):
+    """The same network written directly in Keras: PE, temporal encoding, RN, adjacent tying."""
+
+    def __init__(self, vocab, answers, memory, length, dim=50, hops=3, noise=0.1):
+        super().__init__()
+        init = keras.initializers.RandomNormal(stddev=0.1)
+        self.hops, self.noise, self.memory = hops, noise, memory
+        self.words = [layers.Embedding(vocab, dim, embeddings_initializer=init) for _ in range(hops + 1)]
+        self.times = [layers.Embedding(memory, dim, embeddings_initializer=init) for _ in range(hops + 1)]
+        j = np.arange(1, length + 1)[:, None] / length
+        k = np.arange(1, dim + 1)[None, :] / dim
+        self.pe = ops.convert_to_tensor(((1 - j) - k * (1 - 2 * j)).astype("float32"))
+        self.out = layers.Dense(answers, use_bias=False)
+        self.seeds = keras.random.SeedGenerator(0)
+
+    def sentence(self, ids, k):
+        mask = ops.expand_dims(ops.cast(ids > 0, "float32"), -1)
+        return ops.sum(self.words[k](ids) * mask * self.pe, axis=-2)
+
+    def call(self, inputs, training=False):
+        story, question = inputs["story"], inputs["question"]
+        filled = ops.any(story > 0, axis=-1)
+        index = ops.arange(self.memory)
+        if training:
+            gaps = ops.cast(keras.random.uniform((self.memory,), seed=self.seeds) < self.noise, "int32")
+            index = ops.minimum(index + ops.cumsum(gaps), self.memory - 1)
+        u = self.sentence(question, 0)
+        for k in range(self.hops):
+            m = self.sentence(story, k) + self.times[k](index)
+            c = self.sentence(story, k + 1) + self.times[k + 1](index)
+            p = ops.softmax(ops.where(filled, ops.einsum("bnd,bd->bn", m, u), -1e9))
+            u = u + ops.einsum("bn,bnd->bd", p, c)
+        return ops.softmax(self.out(u))
+
+
+def run_reference(train_path, test_path, epochs, batch_size=32):
+    questions = read_babi_file(train_path)
+    encoding = StoryEncoding.fit(questions, 50)
+    kept, held = stratified_split([q.answer for q in questions], 0.1, 0)
+    stories, asked, answers = encoding.encode(questions)
+    x = {"story": stories, "question": asked}
+    keras.utils.set_random_seed(0)
+    model = ReferenceMemN2N(len(encoding.words), len(encoding.answers), 50, encoding.sentence_length)
+    steps = -(-len(kept) // batch_size) * epochs
+    warmup = max(1, steps // 50)
+    schedule = keras.optimizers.schedules.CosineDecay(0.0, steps - warmup, warmup_target=0.005, warmup_steps=warmup)
+    model.compile(keras.optimizers.Adam(schedule, clipnorm=40.0), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    timer = EpochTimer()
+    model.fit({k: v[kept] for k, v in x.items()}, answers[kept], validation_data=({k: v[held] for k, v in x.items()}, answers[held]),
+              batch_size=batch_size, epochs=epochs, callbacks=[timer], verbose=0)
+    test_stories, test_asked, test_answers = encoding.encode(read_babi_file(test_path))
+    predicted = model.predict({"story": test_stories, "question": test_asked}, verbose=0).argmax(1)
+    return timer, float((predicted == test_answers).mean())
+
+
+def run_toolkit(train_path, test_path, epochs):
+    reader = MemNN(seed=0, epochs=epochs, patience=0)
+    timer = EpochTimer()
+    reader.fit(train_path, callbacks=[timer], verbose=0)
+    return timer, reader.evaluate(test_path)["accuracy"]
+
+
+def overhead(args):
+    summary = {}
+    for number in args.tasks:
+        train, test = task_files(args.data, number)
+
+        def contender(run):
+            def go():
+                (timer, accuracy), wall, cpu = clocked(lambda: run(train, test, args.epochs))
+                keras.backend.clear_session()
+                epoch_wall, epoch_cpu = timer.steady()
+                return {"accuracy": round(accuracy, 4), "run_wall_s": round(wall, 2), "run_cpu_s": round(cpu, 2),
+                        "epoch_wall_s": round(epoch_wall, 4), "epoch_cpu_s": round(epoch_cpu, 4)}
+            return go
+
+        print(f"qa{number}", flush=True)
+        results = interleaved({"toolkit": contender(run_toolkit), "plain_keras": contender(run_reference)}, args.rounds)
+        medians = {name: {key: statistics.median(r[key] for r in runs) for key in runs[0]} for name, runs in results.items()}
+        medians["toolkit / plain_keras"] = {
+            key: round(medians["toolkit"][key] / medians["plain_keras"][key], 3) for key in medians["toolkit"] if key != "accuracy"
+        }
+        summary[f"qa{number}"] = medians
+        print(json.dumps(medians), flush=True)
+    print(json.dumps(summary, indent=1))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="which", required=True)
+    command = sub.add_parser("babi")
+    command.add_argument("--data", required=True)
+    command.add_argument("--fallback", default=None, help="Folder for tasks whose training file --data lacks.")
+    command.add_argument("--tasks", type=int, nargs="+", default=list(range(1, 21)))
+    command.add_argument("--epochs", type=int, default=None)
+    command.add_argument("--seed", type=int, default=0)
+    command = sub.add_parser("overhead")
+    command.add_argument("--data", required=True)
+    command.add_argument("--tasks", type=int, nargs="+", default=[1, 2, 3])
+    command.add_argument("--rounds", type=int, default=2)
+    command.add_argument("--epochs", type=int, default=60)
+    args = parser.parse_args()
+    {"babi": babi, "overhead": overhead}[args.which](args)
+
+
+if __name__ == "__main__":
+    main()
