@@ -184,12 +184,14 @@ def memnn_train(data, epochs, batch_size, out, precision, distribute, seed, resu
 @click.argument("model")
 @click.option("--data", default=None, help="bAbI file(s) or folder to score (default: the held-out split).")
 @click.option("--json", "as_json", is_flag=True, help="Also print the metrics as one JSON object on the last line.")
+@click.option("--unseen-answers", type=click.Choice(["error", "wrong"]), default="error", show_default=True,
+              help="A test answer never seen in training: stop with an error, or score it as wrong.")
 @friendly_errors
-def memnn_evaluate(model, data, as_json):
+def memnn_evaluate(model, data, as_json, unseen_answers):
     """Accuracy and per-task error of MODEL."""
     from deeptoolkit import MemNN
 
-    metrics = MemNN.load(model).evaluate(data)
+    metrics = MemNN.load(model).evaluate(data, unseen_answers=unseen_answers)
     for task, scores in metrics["per_task"].items():
         click.echo(f"{task}: error {scores['error']:.4f} ({scores['questions']} questions)")
     _print_metrics({k: v for k, v in metrics.items() if k != "per_task"}, False)

@@ -78,8 +78,12 @@ class StoryEncoding:
             memory[slot] = self._ids(sentence, notes)
         return memory, np.asarray(self._ids(question, notes), "int32"), notes
 
-    def encode(self, questions, with_answers=True):
-        """Arrays (stories (Q, N, J), questions (Q, J), answers (Q,)) for parsed questions."""
+    def encode(self, questions, with_answers=True, unseen_answers="error"):
+        """Arrays (stories (Q, N, J), questions (Q, J), answers (Q,)) for parsed questions.
+
+        An answer the model was never trained on is an error naming its file and line, or,
+        with unseen_answers="wrong", coded -1 so that it is scored as a wrong answer.
+        """
         stories = np.zeros((len(questions), self.memory_size, self.sentence_length), "int32")
         asked = np.zeros((len(questions), self.sentence_length), "int32")
         answers = np.zeros((len(questions),), "int32")
@@ -89,12 +93,15 @@ class StoryEncoding:
             if notes["truncated"]:
                 truncated.append(item.where)
             if with_answers:
-                if item.answer not in self.answer_index:
+                if item.answer in self.answer_index:
+                    answers[row] = self.answer_index[item.answer]
+                elif unseen_answers == "wrong":
+                    answers[row] = -1
+                else:
                     raise DeeptoolkitError(
-                        f"Answer not among the {len(self.answers)} answers the model was trained on. "
-                        f"Received: {item.where}: {item.answer!r}"
+                        f"Answer not among the {len(self.answers)} answers the model was trained on "
+                        f"(pass unseen_answers='wrong' to score such questions as wrong). Received: {item.where}: {item.answer!r}"
                     )
-                answers[row] = self.answer_index[item.answer]
         if truncated:
             log.warning("%d questions have sentences longer than the model's %d words (first at %s); "
                         "they were cut to the first %d words", len(truncated), self.sentence_length, truncated[0],

@@ -102,7 +102,7 @@ class Task:
             raise DeeptoolkitError("resume=True needs the checkpoint_dir of the interrupted run. Received: checkpoint_dir=None")
         self._check_config()
         runtime.resolve_precision(self.config.get("precision", "auto"))
-        runtime.set_seed(self.config.get("seed"))
+        runtime.set_seed(self._run_seed())
 
         training = self._training_data(data, labels, batch_size)
         strategy = runtime.get_strategy(self.config.get("distribute"))
@@ -150,6 +150,10 @@ class Task:
         if tensorboard is not None:
             callbacks.append(keras.callbacks.TensorBoard(log_dir=os.fspath(tensorboard)))
         return callbacks
+
+    def _run_seed(self):
+        """The seed of this training run (a task that restarts varies it per attempt)."""
+        return self.config.get("seed")
 
     def _early_stopping_start(self):
         """Epochs to train before early stopping watches (and may restore) the best epoch."""

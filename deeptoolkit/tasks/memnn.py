@@ -59,6 +59,8 @@ class MemNN(Task):
         clipnorm: gradient-norm clipping (the paper's 40).
         validation_split: fraction of training questions held out to pick the best epoch.
         patience: epochs without validation improvement before stopping (0: never stop).
+        restarts: train this many times from different initialisations and keep the run
+            with the lowest validation loss (the paper's protocol picked the best of 10).
         precision, distribute, seed, jit_compile: see `deeptoolkit.runtime`.
     """
 
@@ -78,6 +80,7 @@ class MemNN(Task):
         clipnorm=40.0,
         validation_split=0.1,
         patience=40,
+        restarts=1,
         precision="auto",
         distribute=None,
         seed=None,
@@ -96,12 +99,18 @@ class MemNN(Task):
             clipnorm=clipnorm,
             validation_split=validation_split,
             patience=patience,
+            restarts=restarts,
             precision=precision,
             distribute=distribute,
             seed=seed,
             jit_compile=jit_compile,
         )
         self._explainer = None
+        self._attempt = 0
+
+    def _run_seed(self):
+        seed = self.config["seed"]
+        return None if seed is None else seed + 1000 * self._attempt
 
     def _check_config(self):
         for name in ("hops", "dim", "memory_size"):
@@ -119,8 +128,28 @@ class MemNN(Task):
 
     # ----------------------------------------------------------------- training
     def fit(self, data=None, **kwargs):
-        """Train on bAbI file(s), a folder of `*_train.txt` files, or generated stories (default)."""
-        return super().fit(data, None, **kwargs)
+        """Train on bAbI file(s), a folder of `*_train.txt` files, or generated stories (default).
+
+        With `restarts` > 1, returns the History of the run that was kept.
+        """
+        restarts = self.config["restarts"]
+        if isinstance(restarts, bool) or not isinstance(restarts, int) or restarts < 1:
+            raise DeeptoolkitError(f"restarts must be a positive integer. Received: restarts={restarts!r}")
+        if restarts > 1 and kwargs.get("resume"):
+            raise DeeptoolkitError("resume=True continues one interrupted run; it cannot be combined with restarts > 1. Received: restarts={restarts}")
+        best = None
+        try:
+            for self._attempt in range(restarts):
+                history = super().fit(data, None, **kwargs)
+                # Every attempt holds out the same validation questions, so losses compare.
+                score = min(self.history.get("val_loss") or self.history["loss"])
+                if best is None or score < best[0]:
+                    best = (score, history, self.model, self.history, self.state)
+        finally:
+            self._attempt = 0
+        _, history, self.model, self.history, self.state = best
+        self._explainer = None
+        return history
 
     def _training_data(self, data, labels, batch_size):
         if labels is not None:
@@ -133,8 +162,7 @@ class MemNN(Task):
         if self.config["validation_split"]:
             kept, held = stratified_split([q.answer for q in train], self.config["validation_split"], self._split_seed())
             train, validation = [train[i] for i in kept], [train[i] for i in held]
-        seed = self.config["seed"]
-        train_ds = batched(self._dataset(encoding, train), batch_size, shuffle=True, seed=seed)
+        train_ds = batched(self._dataset(encoding, train), batch_size, shuffle=True, seed=self._run_seed())
         validation_ds = batched(self._dataset(encoding, validation), batch_size) if validation else None
         return TrainingData(train_ds, validation_ds, -(-len(train) // batch_size))
 
@@ -241,12 +269,19 @@ class MemNN(Task):
         return [self.answer(story, question)["answer"] for story, question in data]
 
     # ----------------------------------------------------------------- evaluation
-    def evaluate(self, data=None, batch_size=None):
-        """Accuracy and error overall and per task (bAbI file); without data, the held-out split."""
+    def evaluate(self, data=None, batch_size=None, unseen_answers="error"):
+        """Accuracy and error overall and per task (bAbI file); without data, the held-out split.
+
+        A question whose answer never occurred in training is an error naming its file and
+        line; unseen_answers="wrong" scores it as answered wrongly instead (bAbI's qa8 test
+        file has such list answers) and counts them in the result.
+        """
         self._require_fitted()
+        if unseen_answers not in ("error", "wrong"):
+            raise DeeptoolkitError(f"unseen_answers must be 'error' or 'wrong'. Received: unseen_answers={unseen_answers!r}")
         questions, which = self._evaluation_questions(data)
         encoding = self.encoding
-        stories, asked, answers = encoding.encode(questions)
+        stories, asked, answers = encoding.encode(questions, unseen_answers=unseen_answers)
         probabilities = self.model.predict({"story": stories, "question": asked}, batch_size=batch_size or 256, verbose=0)
         correct = probabilities.argmax(axis=1) == answers
         per_task = {}
@@ -262,6 +297,7 @@ class MemNN(Task):
             "split": which,
             "per_task": per_task,
             "failed_tasks": sum(1 for scores in per_task.values() if scores["error"] > 0.05),
+            "unseen_answers": int((answers < 0).sum()),
         }
 
     def _evaluation_questions(self, data):

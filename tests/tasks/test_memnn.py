@@ -78,6 +78,8 @@ def test_an_answer_outside_the_training_answers_names_the_file_and_line(reader, 
     path.write_text("1 bilbo went to the moon .\n2 where is bilbo ?\tmoon\t1\n")
     with pytest.raises(DeeptoolkitError, match="odd_test.txt:2.*'moon'"):
         reader.evaluate(str(path))
+    scored = reader.evaluate(str(path), unseen_answers="wrong")
+    assert scored["accuracy"] == 0.0 and scored["unseen_answers"] == 1
 
 
 def test_answer_before_fit_is_a_clear_error():
@@ -96,3 +98,14 @@ def test_linear_start_switches_the_softmax_back_on(story_files):
     reader = MemNN(**dict(QUICK, epochs=3, linear_start=2))
     reader.fit(str(story_files[0]), verbose=0)
     assert float(reader.model.get_layer("memory").softmax_on.numpy()) == 1.0
+
+
+def test_restarts_keep_the_run_with_the_lowest_validation_loss(story_files):
+    single = [MemNN(**dict(QUICK, epochs=2, seed=seed)) for seed in (0, 1000)]
+    for reader in single:
+        reader.fit(str(story_files[0]), verbose=0)
+    restarted = MemNN(**dict(QUICK, epochs=2, restarts=2))
+    restarted.fit(str(story_files[0]), verbose=0)
+    best = min(single, key=lambda r: min(r.history["val_loss"]))
+    assert restarted.history == best.history
+    assert restarted.config["seed"] == 0
