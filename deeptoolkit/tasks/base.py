@@ -64,7 +64,10 @@ class Task:
         raise NotImplementedError
 
     def _check_config(self):
-        """Raise DeeptoolkitError if the constructor arguments cannot work."""
+        """Raise DeeptoolkitError if the constructor arguments cannot work (subclasses extend it)."""
+        fraction = self.config.get("validation_split", 0)
+        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 <= fraction < 1:
+            raise DeeptoolkitError(f"validation_split must be in [0, 1). Received: validation_split={fraction!r}")
 
     # ----------------------------------------------------------------- training
     def fit(
@@ -96,8 +99,8 @@ class Task:
         """
         epochs = self.config.get("epochs") if epochs is None else epochs
         batch_size = self.config.get("batch_size") if batch_size is None else batch_size
-        _check_positive_int("epochs", epochs)
-        _check_positive_int("batch_size", batch_size)
+        check_positive_int("epochs", epochs)
+        check_positive_int("batch_size", batch_size)
         if resume and checkpoint_dir is None:
             raise DeeptoolkitError("resume=True needs the checkpoint_dir of the interrupted run. Received: checkpoint_dir=None")
         self._check_config()
@@ -151,6 +154,11 @@ class Task:
             callbacks.append(keras.callbacks.TensorBoard(log_dir=os.fspath(tensorboard)))
         return callbacks
 
+    def _split_seed(self):
+        """Seed of the validation split: fixed per config, so evaluate() can rebuild the split."""
+        seed = self.config.get("seed")
+        return 0 if seed is None else seed
+
     def _run_seed(self):
         """The seed of this training run (a task that restarts varies it per attempt)."""
         return self.config.get("seed")
@@ -196,7 +204,7 @@ class Task:
         return None
 
 
-def _check_positive_int(name, value):
+def check_positive_int(name, value):
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise DeeptoolkitError(f"{name} must be a positive integer. Received: {name}={value!r}")
 

@@ -103,6 +103,7 @@ class ImageClassifier(Task):
         return list(self.state["class_names"])
 
     def _check_config(self):
+        super()._check_config()
         config = self.config
         if config["architecture"] not in ARCHITECTURES:
             raise DeeptoolkitError(
@@ -110,8 +111,6 @@ class ImageClassifier(Task):
             )
         if config["architecture"] == "resnet" and not check_depth(config["depth"]):
             raise DeeptoolkitError(f"ResNet depth must be 6n + 2 and at least 8 (8, 14, 20, ...). Received: depth={config['depth']!r}")
-        if not 0 <= config["validation_split"] < 1:
-            raise DeeptoolkitError(f"validation_split must be in [0, 1). Received: validation_split={config['validation_split']!r}")
 
     # ----------------------------------------------------------------- training
     def _training_data(self, data, labels, batch_size):
@@ -141,9 +140,6 @@ class ImageClassifier(Task):
             validation_ds = batched(self._with_targets(self._parsed(validation)), batch_size, cache=not validation.streamed)
         steps = -(-len(train) // batch_size)
         return TrainingData(train_ds, validation_ds, steps)
-
-    def _split_seed(self):
-        return 0 if self.config["seed"] is None else self.config["seed"]
 
     def _parsed(self, split):
         return split.dataset(self.state["channels"], self.state["image_size"])

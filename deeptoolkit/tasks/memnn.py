@@ -19,7 +19,7 @@ from deeptoolkit.data.splits import stratified_split
 from deeptoolkit.data.story_encoding import StoryEncoding
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.models.memn2n import LinearStart, memn2n, with_attention
-from deeptoolkit.tasks.base import Task, TrainingData
+from deeptoolkit.tasks.base import Task, TrainingData, check_positive_int
 
 log = logging.getLogger("deeptoolkit")
 
@@ -113,12 +113,9 @@ class MemNN(Task):
         return None if seed is None else seed + 1000 * self._attempt
 
     def _check_config(self):
-        for name in ("hops", "dim", "memory_size"):
-            value = self.config[name]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise DeeptoolkitError(f"{name} must be a positive integer. Received: {name}={value!r}")
-        if not 0 <= self.config["validation_split"] < 1:
-            raise DeeptoolkitError(f"validation_split must be in [0, 1). Received: validation_split={self.config['validation_split']!r}")
+        super()._check_config()
+        for name in ("hops", "dim", "memory_size", "restarts"):
+            check_positive_int(name, self.config[name])
 
     @property
     def encoding(self):
@@ -133,10 +130,9 @@ class MemNN(Task):
         With `restarts` > 1, returns the History of the run that was kept.
         """
         restarts = self.config["restarts"]
-        if isinstance(restarts, bool) or not isinstance(restarts, int) or restarts < 1:
-            raise DeeptoolkitError(f"restarts must be a positive integer. Received: restarts={restarts!r}")
+        check_positive_int("restarts", restarts)
         if restarts > 1 and kwargs.get("resume"):
-            raise DeeptoolkitError("resume=True continues one interrupted run; it cannot be combined with restarts > 1. Received: restarts={restarts}")
+            raise DeeptoolkitError(f"resume=True continues one interrupted run; it cannot be combined with restarts > 1. Received: restarts={restarts}")
         best = None
         try:
             for self._attempt in range(restarts):
@@ -165,9 +161,6 @@ class MemNN(Task):
         train_ds = batched(self._dataset(encoding, train), batch_size, shuffle=True, seed=self._run_seed())
         validation_ds = batched(self._dataset(encoding, validation), batch_size) if validation else None
         return TrainingData(train_ds, validation_ds, -(-len(train) // batch_size))
-
-    def _split_seed(self):
-        return 0 if self.config["seed"] is None else self.config["seed"]
 
     @staticmethod
     def _dataset(encoding, questions):

@@ -109,3 +109,9 @@ def test_restarts_keep_the_run_with_the_lowest_validation_loss(story_files):
     best = min(single, key=lambda r: min(r.history["val_loss"]))
     assert restarted.history == best.history
     assert restarted.config["seed"] == 0
+
+
+@pytest.mark.parametrize("config, name", [({"hops": 0}, "hops="), ({"restarts": 0}, "restarts="), ({"validation_split": 1.5}, "validation_split=")])
+def test_bad_config_is_refused_at_fit(config, name):
+    with pytest.raises(DeeptoolkitError, match=name):
+        MemNN(**config).fit()
