@@ -216,12 +216,13 @@ def memnn_predict(model, story_file):
 @memnn.command("answer")
 @click.argument("model")
 @click.argument("question")
-@click.option("--story", "story_file", required=True, type=click.Path(dir_okay=False), help="Story: one sentence per line.")
+@click.option("--story", "story_file", required=True, type=click.Path(exists=True, dir_okay=False), help="Story: one sentence per line.")
 @click.option("--top", type=click.IntRange(min=1), default=2, show_default=True, help="Sentences shown per hop.")
+@click.option("--attention-map", type=click.Path(dir_okay=False), default=None, help="Write a PNG of every hop's attention.")
 @friendly_errors
-def memnn_answer(model, question, story_file, top):
+def memnn_answer(model, question, story_file, top, attention_map):
     """Answer QUESTION about the story in --story; then the sentences each hop attended to."""
-    from deeptoolkit import MemNN
+    from deeptoolkit import MemNN, plots as figures
 
     with open(story_file, encoding="utf-8") as handle:
         story = handle.read()
@@ -232,6 +233,9 @@ def memnn_answer(model, question, story_file, top):
     for hop, attended in enumerate(result["hops"], start=1):
         shown = "; ".join(f"{item['sentence']} ({item['weight']:.2f})" for item in attended)
         click.echo(f"hop {hop}: {shown}")
+    if attention_map:
+        title = f"{question} -> {result['answer']}"
+        click.echo(f"wrote {figures.memory_attention(result['sentences'], result['attention'], attention_map, title)}")
 
 
 if __name__ == "__main__":

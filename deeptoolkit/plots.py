@@ -1,4 +1,4 @@
-"""Figures people would rather look at than read: training curves and confusion matrices."""
+"""Figures people would rather look at than read: training curves, confusion matrices, attention."""
 
 import os
 
@@ -43,6 +43,19 @@ def confusion_matrix(matrix, class_names, path, title="Confusion matrix"):
         for (row, column), count in np.ndenumerate(matrix):
             axis.text(column, row, str(count), ha="center", va="center", fontsize=8,
                       color="white" if count > threshold else "black")
+    return _save(figure, path)
+
+
+def memory_attention(sentences, attention, path, title=None):
+    """Which story sentence each hop of a memory network attended to: hops x sentences."""
+    attention = np.asarray(attention)
+    figure, axis = plt.subplots(figsize=(2.2 + 1.1 * attention.shape[0], 0.9 + 0.32 * len(sentences)))
+    image = axis.imshow(attention.T, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    figure.colorbar(image, ax=axis, fraction=0.08, pad=0.04)
+    axis.set_xticks(np.arange(attention.shape[0]), [f"hop {k + 1}" for k in range(attention.shape[0])])
+    axis.set_yticks(np.arange(len(sentences)), sentences, fontsize=8)
+    if title:
+        axis.set_title(title, fontsize=9)
     return _save(figure, path)
 
 

@@ -35,8 +35,9 @@ def test_train_evaluate_predict_answer(tmp_path):
 
     story = tmp_path / "story.txt"
     story.write_text("bilbo travelled to the cave .\nsmaug flew away .\n")
-    result = run("memnn", "answer", out, "--story", story, "where is bilbo ?")
+    result = run("memnn", "answer", out, "--story", story, "where is bilbo ?", "--attention-map", tmp_path / "map.png")
     assert result.exit_code == 0, result.output
+    assert (tmp_path / "map.png").stat().st_size > 1000
     lines = result.output.splitlines()
     assert lines[0] and " " not in lines[0]  # the answer alone on the first line
     assert any(line.startswith("note: words unknown") and "smaug" in line for line in lines)

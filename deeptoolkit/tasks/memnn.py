@@ -210,8 +210,9 @@ class MemNN(Task):
 
         `story`: text (one sentence per line, or sentences ending in full stops; bAbI IDs
         are ignored) or a list of sentences. Returns a dict: answer, probability,
-        unknown_words (read as <unk>), truncated (sentences cut to the model's length), and
-        hops: for each hop the `top` sentences with their attention weights.
+        unknown_words (read as <unk>), truncated (sentences cut to the model's length),
+        hops: for each hop the `top` sentences with their attention weights, and
+        sentences with attention: the full (hops x sentences) weights in story order.
         """
         self._require_fitted()
         sentences = babi.split_sentences(story) if isinstance(story, str) else [str(s) for s in story]
@@ -227,6 +228,9 @@ class MemNN(Task):
         probabilities, attention = np.asarray(probabilities)[0], np.asarray(attention)[0]
         best = int(probabilities.argmax())
         kept = sentences[-encoding.memory_size:]
+        offset = len(sentences) - len(kept)  # sentences older than the memory get no attention
+        by_story_order = np.zeros((len(attention), len(sentences)), "float32")
+        by_story_order[:, offset:] = attention[:, : len(kept)][:, ::-1]
         hops = []
         for weights in attention:
             # Slot 0 holds the most recent sentence.
@@ -242,6 +246,8 @@ class MemNN(Task):
             "unknown_words": sorted(set(notes["unknown"])),
             "truncated": notes["truncated"],
             "hops": hops,
+            "sentences": sentences,
+            "attention": by_story_order.tolist(),
         }
 
     def _explained(self):

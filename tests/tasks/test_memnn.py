@@ -44,6 +44,9 @@ def test_answer_returns_the_answer_and_attention_per_hop(reader):
     first = result["hops"][0]
     assert first[0]["weight"] >= first[1]["weight"] and first[0]["sentence"] in STORY.splitlines()
     assert result["unknown_words"] == []
+    attention = np.array(result["attention"])
+    assert attention.shape == (3, 4) and np.allclose(attention.sum(axis=1), 1.0, atol=1e-5)
+    assert result["sentences"][int(attention[0].argmax())] == first[0]["sentence"]
 
 
 def test_unknown_words_are_read_as_unknown_and_reported(reader):
