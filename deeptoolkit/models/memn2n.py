@@ -5,7 +5,8 @@ embedded into a state u, and K hops each attend over the memories and add what t
 back into u; the answer is a softmax over the answer vocabulary. The paper's choices:
 
 - position encoding (PE): a sentence is a weighted sum of its word embeddings, the weight
-  depending on the word's position, so "john left the kitchen" is not "the kitchen left john";
+  l_kj = (1 - j/J) - (k/d)(1 - 2j/J) depending on the word's position j in its sentence of J
+  words, so "john left the kitchen" is not "the kitchen left john";
 - temporal encoding: a learned vector per memory slot (slot 0 = most recent sentence), and
   random noise (RN) in time while training: gaps inserted between memories, so the model
   does not over-fit the exact distances;
@@ -16,15 +17,7 @@ back into u; the answer is a softmax over the answer vocabulary. The paper's cho
 """
 
 import keras
-import numpy as np
 from keras import layers, ops
-
-
-def position_encoding(sentence_length, dim):
-    """The paper's l_kj = (1 - j/J) - (k/d)(1 - 2j/J), shape (J, d)."""
-    j = np.arange(1, sentence_length + 1)[:, None] / sentence_length
-    k = np.arange(1, dim + 1)[None, :] / dim
-    return ((1 - j) - k * (1 - 2 * j)).astype("float32")
 
 
 @keras.saving.register_keras_serializable(package="deeptoolkit")
@@ -59,16 +52,20 @@ class MemoryHops(layers.Layer):
         ]
         # 1 = softmax attention; 0 = linear attention during linear start. Not trained.
         self.softmax_on = self.add_weight(shape=(), initializer="ones", trainable=False, name="softmax_on")
-        if self.position:
-            encoding = position_encoding(self.sentence_length, self.dim)
-        else:
-            encoding = np.ones((self.sentence_length, self.dim), "float32")
-        self.encoding = ops.convert_to_tensor(encoding)
 
     def _embed(self, ids, matrix):
         # Padding (id 0) contributes nothing, whatever its embedding learns.
-        words = ops.take(matrix, ids, axis=0) * ops.expand_dims(ops.cast(ids > 0, self.compute_dtype), -1)
-        return ops.sum(words * ops.cast(self.encoding, self.compute_dtype), axis=-2)
+        present = ops.cast(ids > 0, self.compute_dtype)
+        words = ops.take(matrix, ids, axis=0) * ops.expand_dims(present, -1)
+        if not self.position:
+            return ops.sum(words, axis=-2)
+        # The paper's J is each sentence's own length, so that a question and a fact that
+        # end alike ("... north of the kitchen") weigh their shared words alike.
+        length = ops.maximum(ops.sum(present, axis=-1, keepdims=True), 1.0)  # (..., 1)
+        ratio = ops.expand_dims(ops.arange(1, self.sentence_length + 1, dtype=self.compute_dtype) / length, -1)  # (..., J, 1)
+        k = ops.arange(1, self.dim + 1, dtype=self.compute_dtype) / self.dim  # (d,)
+        encoding = (1.0 - ratio) - k * (1.0 - 2.0 * ratio)
+        return ops.sum(words * encoding, axis=-2)
 
     def _time_index(self, training):
         index = ops.arange(self.memory_size)
