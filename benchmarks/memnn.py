@@ -73,15 +73,16 @@ class ReferenceMemN2N(keras.Model):
         self.hops, self.noise, self.memory = hops, noise, memory
         self.words = [layers.Embedding(vocab, dim, embeddings_initializer=init) for _ in range(hops + 1)]
         self.times = [layers.Embedding(memory, dim, embeddings_initializer=init) for _ in range(hops + 1)]
-        j = np.arange(1, length + 1)[:, None] / length
-        k = np.arange(1, dim + 1)[None, :] / dim
-        self.pe = ops.convert_to_tensor(((1 - j) - k * (1 - 2 * j)).astype("float32"))
+        self.positions = np.arange(1, length + 1, dtype="float32")
+        self.k = np.arange(1, dim + 1, dtype="float32") / dim
         self.out = layers.Dense(answers, use_bias=False)
         self.seeds = keras.random.SeedGenerator(0)
 
     def sentence(self, ids, k):
-        mask = ops.expand_dims(ops.cast(ids > 0, "float32"), -1)
-        return ops.sum(self.words[k](ids) * mask * self.pe, axis=-2)
+        mask = ops.cast(ids > 0, "float32")
+        ratio = ops.expand_dims(self.positions / ops.maximum(ops.sum(mask, -1, keepdims=True), 1.0), -1)
+        pe = (1 - ratio) - self.k * (1 - 2 * ratio)  # l_kj with each sentence's own length J
+        return ops.sum(self.words[k](ids) * ops.expand_dims(mask, -1) * pe, axis=-2)
 
     def call(self, inputs, training=False):
         story, question = inputs["story"], inputs["question"]
@@ -106,7 +107,7 @@ def run_reference(train_path, test_path, epochs, batch_size=32):
     stories, asked, answers = encoding.encode(questions)
     x = {"story": stories, "question": asked}
     keras.utils.set_random_seed(0)
-    model = ReferenceMemN2N(len(encoding.words), len(encoding.answers), 50, encoding.sentence_length)
+    model = ReferenceMemN2N(len(encoding.words), len(encoding.answers), encoding.memory_size, encoding.sentence_length)
     steps = -(-len(kept) // batch_size) * epochs
     warmup = max(1, steps // 50)
     schedule = keras.optimizers.schedules.CosineDecay(0.0, steps - warmup, warmup_target=0.005, warmup_steps=warmup)
