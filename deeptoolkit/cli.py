@@ -56,6 +56,19 @@ def training_options(command):
     return command
 
 
+def _train_save_score(task, data, epochs, batch_size, out, resume, tensorboard, plots):
+    """What every `train` command does: fit with checkpoints in OUT, save OUT/model.dtk, score."""
+    from deeptoolkit import plots as figures
+
+    out = out or os.path.join("runs", task.cli_name)
+    task.fit(data, epochs=epochs, batch_size=batch_size, resume=resume, checkpoint_dir=os.path.join(out, "checkpoints"),
+             tensorboard=tensorboard)
+    click.echo(f"saved {task.save(os.path.join(out, 'model.dtk'))}")
+    if plots:
+        click.echo(f"wrote {figures.training_curves(task.history, os.path.join(plots, 'training_curves.png'))}")
+    return task.evaluate()
+
+
 def _print_metrics(metrics, as_json):
     """A readable summary; with --json, the whole dict as one JSON object on the last line."""
     for name, value in metrics.items():
@@ -103,19 +116,12 @@ def image_classifier_train(data, epochs, batch_size, out, precision, distribute,
     """Train on --data (default builtin:digits) and save OUT/model.dtk."""
     from deeptoolkit import ImageClassifier, plots as figures
 
-    out = out or os.path.join("runs", "image-classifier")
     classifier = ImageClassifier(architecture=architecture, depth=depth, precision=precision, distribute=distribute, seed=seed)
-    classifier.fit(
-        data, epochs=epochs, batch_size=batch_size, resume=resume, checkpoint_dir=os.path.join(out, "checkpoints"),
-        tensorboard=tensorboard,
-    )
-    path = classifier.save(os.path.join(out, "model.dtk"))
-    click.echo(f"saved {path}")
-    metrics = classifier.evaluate()
+    metrics = _train_save_score(classifier, data, epochs, batch_size, out, resume, tensorboard, plots)
     click.echo(f"held-out {metrics['split']} accuracy: {metrics['accuracy']:.4f} ({metrics['examples']} images)")
     if plots:
-        click.echo(f"wrote {figures.training_curves(classifier.history, os.path.join(plots, 'training_curves.png'))}")
-        click.echo(f"wrote {figures.confusion_matrix(metrics['confusion_matrix'], metrics['class_names'], os.path.join(plots, 'confusion_matrix.png'))}")
+        path = os.path.join(plots, "confusion_matrix.png")
+        click.echo(f"wrote {figures.confusion_matrix(metrics['confusion_matrix'], metrics['class_names'], path)}")
 
 
 @image_classifier.command("evaluate")
@@ -167,17 +173,11 @@ def memnn():
 @friendly_errors
 def memnn_train(data, epochs, batch_size, out, precision, distribute, seed, resume, tensorboard, plots, hops, dim, memory_size):
     """Train on --data (bAbI file(s) or folder; default: generated stories) and save OUT/model.dtk."""
-    from deeptoolkit import MemNN, plots as figures
+    from deeptoolkit import MemNN
 
-    out = out or os.path.join("runs", "memnn")
     reader = MemNN(hops=hops, dim=dim, memory_size=memory_size, precision=precision, distribute=distribute, seed=seed)
-    reader.fit(data, epochs=epochs, batch_size=batch_size, resume=resume, checkpoint_dir=os.path.join(out, "checkpoints"),
-               tensorboard=tensorboard)
-    click.echo(f"saved {reader.save(os.path.join(out, 'model.dtk'))}")
-    metrics = reader.evaluate()
+    metrics = _train_save_score(reader, data, epochs, batch_size, out, resume, tensorboard, plots)
     click.echo(f"held-out {metrics['split']} accuracy: {metrics['accuracy']:.4f} ({metrics['questions']} questions)")
-    if plots:
-        click.echo(f"wrote {figures.training_curves(reader.history, os.path.join(plots, 'training_curves.png'))}")
 
 
 @memnn.command("evaluate")
