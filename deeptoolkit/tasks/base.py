@@ -15,6 +15,7 @@ import shutil
 import keras
 
 from deeptoolkit import runtime, saving
+from deeptoolkit.data.splits import stratified_split
 from deeptoolkit.errors import DeeptoolkitError, ModelFileError, NotFittedError
 
 log = logging.getLogger("deeptoolkit")
@@ -154,10 +155,26 @@ class Task:
             callbacks.append(keras.callbacks.TensorBoard(log_dir=os.fspath(tensorboard)))
         return callbacks
 
-    def _split_seed(self):
-        """Seed of the validation split: fixed per config, so evaluate() can rebuild the split."""
+    def _validation_split(self, labels):
+        """(kept, held) indices of the validation part, or None when validation_split is 0.
+
+        Fit and evaluate both cut it here, with a seed fixed by the config (not by restarts),
+        so that evaluate() scores exactly the examples fit held out.
+        """
+        fraction = self.config.get("validation_split", 0)
+        if not fraction:
+            return None
         seed = self.config.get("seed")
-        return 0 if seed is None else seed
+        return stratified_split(labels, fraction, 0 if seed is None else seed)
+
+    def _held_out_indices(self, labels, spec):
+        """What evaluate() scores when the training data `spec` has no test split."""
+        split = self._validation_split(labels)
+        if split is None:
+            raise DeeptoolkitError(
+                f"The training data {spec!r} has no test split and none was held out (validation_split=0). Pass data to evaluate()."
+            )
+        return split[1]
 
     def _run_seed(self):
         """The seed of this training run (a task that restarts varies it per attempt)."""

@@ -25,7 +25,6 @@ from deeptoolkit.data.images import (
     load_image_source,
 )
 from deeptoolkit.data.pipeline import batched
-from deeptoolkit.data.splits import stratified_split
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.models.lenet import lenet5
 from deeptoolkit.models.resnet import check_depth, resnet
@@ -117,12 +116,10 @@ class ImageClassifier(Task):
         source = load_image_source(DIGITS if data is None else data, labels)
         if len(source.class_names) < 2:
             raise DeeptoolkitError(f"A classifier needs at least two classes. Received: classes={source.class_names}")
-        split_seed = self._split_seed()
         train, validation = source.train, None
-        fraction = self.config["validation_split"]
-        if fraction:
-            kept, held = stratified_split(train.labels, fraction, split_seed)
-            train, validation = train.take(kept), train.take(held)
+        split = self._validation_split(train.labels)
+        if split is not None:
+            train, validation = train.take(split[0]), train.take(split[1])
         if len(train) == 0:
             raise DeeptoolkitError(f"No training images left after the validation split. Received: {len(source.train)} images")
         self.state = {
@@ -133,7 +130,7 @@ class ImageClassifier(Task):
             "data": source.spec,
         }
         train_ds = batched(
-            self._with_targets(self._parsed(train)), batch_size, shuffle=True, seed=self.config["seed"], cache=not train.streamed
+            self._with_targets(self._parsed(train)), batch_size, shuffle=True, seed=self._run_seed(), cache=not train.streamed
         )
         validation_ds = None
         if validation is not None and len(validation):
@@ -314,10 +311,7 @@ class ImageClassifier(Task):
         self._check_source(source)
         if source.test is not None:
             return source.test, "test"
-        if not self.config["validation_split"]:
-            raise DeeptoolkitError(f"The training data {spec!r} has no test split and none was held out (validation_split=0). Pass data to evaluate().")
-        _, held = stratified_split(source.train.labels, self.config["validation_split"], self._split_seed())
-        return source.train.take(held), "validation"
+        return source.train.take(self._held_out_indices(source.train.labels, spec)), "validation"
 
     def _check_source(self, source):
         if source.class_names != self.state["class_names"]:

@@ -15,7 +15,6 @@ import numpy as np
 
 from deeptoolkit.data import babi, story_world
 from deeptoolkit.data.pipeline import batched
-from deeptoolkit.data.splits import stratified_split
 from deeptoolkit.data.story_encoding import StoryEncoding
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.models.memn2n import LinearStart, memn2n, with_attention
@@ -155,9 +154,9 @@ class MemNN(Task):
         self.state = {"encoding": encoding.to_dict(), "data": spec}
         self._explainer = None
         validation = None
-        if self.config["validation_split"]:
-            kept, held = stratified_split([q.answer for q in train], self.config["validation_split"], self._split_seed())
-            train, validation = [train[i] for i in kept], [train[i] for i in held]
+        split = self._validation_split([q.answer for q in train])
+        if split is not None:
+            train, validation = [train[i] for i in split[0]], [train[i] for i in split[1]]
         train_ds = batched(self._dataset(encoding, train), batch_size, shuffle=True, seed=self._run_seed())
         validation_ds = batched(self._dataset(encoding, validation), batch_size) if validation else None
         return TrainingData(train_ds, validation_ds, -(-len(train) // batch_size))
@@ -305,10 +304,7 @@ class MemNN(Task):
             train, test, _ = load_questions(data)
             if test is not None:
                 return test, "test"
-            if not self.config["validation_split"]:
-                raise DeeptoolkitError("The training data has no test file and none was held out (validation_split=0). Pass data to evaluate().")
-            _, held = stratified_split([q.answer for q in train], self.config["validation_split"], self._split_seed())
-            return [train[i] for i in held], "validation"
+            return [train[i] for i in self._held_out_indices([q.answer for q in train], data)], "validation"
         if data == STORIES:
             return load_questions(STORIES)[1], "test"
         files = [data] if isinstance(data, (str, os.PathLike)) else data
