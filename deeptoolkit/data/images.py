@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from deeptoolkit.data import image_files
 from deeptoolkit.data.splits import stratified_split
+from deeptoolkit.data.tfds_source import tfds_split
 from deeptoolkit.errors import DeeptoolkitError
 
 DIGITS = "builtin:digits"
@@ -256,27 +257,11 @@ def _from_dataset(dataset, class_names, spec=None, indexed=False):
 
 
 def _from_tfds(name, class_names):
-    import tensorflow_datasets as tfds
-
-    try:
-        builder = tfds.builder(name)
-    except Exception as error:  # tfds raises its own error types for unknown names
-        raise DeeptoolkitError(f"Unknown TensorFlow Datasets name. Received: data='tfds:{name}' ({error})") from error
-    try:
-        train = builder.as_dataset(split="train", as_supervised=True, shuffle_files=False)
-    except AssertionError as error:  # tfds's way of saying the data was never prepared here
-        raise DeeptoolkitError(
-            f"tfds:{name} is not on this machine (looked in {builder.data_dir}) and deeptoolkit does not download at run "
-            f"time. Prepare it where there is network access (`tfds build {name}`) and copy the folder here, "
-            f"or set TFDS_DATA_DIR. Received: data='tfds:{name}'"
-        ) from error
+    builder, train = tfds_split(name, "train", as_supervised=True)
     label = builder.info.features["label"]
     names = class_names or list(getattr(label, "names", []) or [])
     source = _from_dataset(train, names or None, spec=f"tfds:{name}", indexed=bool(names))
-    try:
-        test = builder.as_dataset(split="test", as_supervised=True, shuffle_files=False)
-    except (AssertionError, KeyError, ValueError):  # no test split in this data set
-        test = None
+    _, test = tfds_split(name, "test", as_supervised=True)
     if test is not None:
         source.test = _from_dataset(test, source.class_names, indexed=bool(names)).train
     return source
