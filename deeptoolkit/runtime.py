@@ -5,6 +5,7 @@ Tasks ask this module three things: which dtype policy to build under, which
 """
 
 import contextlib
+import functools
 import os
 import random
 
@@ -27,11 +28,13 @@ def gpu_compute_capabilities():
     return capabilities
 
 
-def resolve_precision(precision="auto"):
+def resolve_precision(precision="auto", bfloat16_on_cpu=False):
     """The dtype policy name that `precision` means on this machine.
 
     `auto` picks float16 mixed precision only where it pays: tensor cores arrive with
-    compute capability 7.0 (Volta). Elsewhere, CPUs included, float32 is the safe default.
+    compute capability 7.0 (Volta). On a CPU it is float32, unless the task measured itself
+    faster under bfloat16 (`bfloat16_on_cpu`, e.g. LSTMs: 2x here) and the CPU computes in
+    bfloat16 natively (AVX512_BF16 or AMX); convnets measured slower, so they stay float32.
     """
     if precision not in PRECISIONS:
         raise DeeptoolkitError(
@@ -42,7 +45,20 @@ def resolve_precision(precision="auto"):
     capabilities = gpu_compute_capabilities()
     if capabilities and min(capabilities) >= (7, 0):
         return "mixed_float16"
+    if bfloat16_on_cpu and not capabilities and cpu_has_native_bfloat16():
+        return "mixed_bfloat16"
     return "float32"
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_has_native_bfloat16():
+    """True where the CPU flags (Linux /proc/cpuinfo) show bfloat16 arithmetic."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            flags = handle.read()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 @contextlib.contextmanager
@@ -132,5 +148,6 @@ def describe():
             for gpu, cc in zip(gpus, gpu_compute_capabilities())
         ],
         "precision_auto": resolve_precision("auto"),
+        "precision_auto_recurrent": resolve_precision("auto", bfloat16_on_cpu=True),
         "jit_compile_auto": resolve_jit_compile("auto"),
     }

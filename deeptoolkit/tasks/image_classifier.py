@@ -28,7 +28,7 @@ from deeptoolkit.data.pipeline import batched
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.models.lenet import lenet5
 from deeptoolkit.models.resnet import check_depth, resnet
-from deeptoolkit.tasks.base import Task, TrainingData
+from deeptoolkit.tasks.base import Task, TrainingData, arguments
 
 ARCHITECTURES = ("lenet5", "resnet")
 
@@ -77,24 +77,7 @@ class ImageClassifier(Task):
         seed=None,
         jit_compile="auto",
     ):
-        super().__init__(
-            architecture=architecture,
-            depth=depth,
-            width=width,
-            augment=augment,
-            dropout=dropout,
-            epochs=epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            weight_decay=weight_decay,
-            label_smoothing=label_smoothing,
-            validation_split=validation_split,
-            patience=patience,
-            precision=precision,
-            distribute=distribute,
-            seed=seed,
-            jit_compile=jit_compile,
-        )
+        super().__init__(**arguments(locals()))
 
     @property
     def class_names(self):

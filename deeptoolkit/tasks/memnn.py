@@ -18,7 +18,7 @@ from deeptoolkit.data.pipeline import batched
 from deeptoolkit.data.story_encoding import StoryEncoding
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.models.memn2n import LinearStart, memn2n, with_attention
-from deeptoolkit.tasks.base import Task, TrainingData, check_positive_int
+from deeptoolkit.tasks.base import Task, TrainingData, arguments, check_positive_int
 
 log = logging.getLogger("deeptoolkit")
 
@@ -85,25 +85,7 @@ class MemNN(Task):
         seed=None,
         jit_compile="auto",
     ):
-        super().__init__(
-            hops=hops,
-            dim=dim,
-            memory_size=memory_size,
-            position_encoding=position_encoding,
-            time_noise=time_noise,
-            linear_start=linear_start,
-            epochs=epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            clipnorm=clipnorm,
-            validation_split=validation_split,
-            patience=patience,
-            restarts=restarts,
-            precision=precision,
-            distribute=distribute,
-            seed=seed,
-            jit_compile=jit_compile,
-        )
+        super().__init__(**arguments(locals()))
         self._explainer = None
         self._attempt = 0
 
