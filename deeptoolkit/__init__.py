@@ -22,6 +22,7 @@ from deeptoolkit.version import __version__  # noqa: E402
 _LAZY = {
     "Task": "deeptoolkit.tasks.base",
     "load": "deeptoolkit.tasks.base",
+    "CharRNN": "deeptoolkit.tasks.char_rnn",
     "ImageClassifier": "deeptoolkit.tasks.image_classifier",
     "MemNN": "deeptoolkit.tasks.memnn",
 }

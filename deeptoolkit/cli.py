@@ -3,6 +3,8 @@
     deeptoolkit image-classifier train [--data PATH] [--epochs N] [--out DIR] ...
     deeptoolkit image-classifier evaluate MODEL [--data PATH] [--json] [--plots DIR]
     deeptoolkit image-classifier predict MODEL IMAGE... [--top-k K] [--json]
+    deeptoolkit char-rnn train|evaluate|predict ...
+    deeptoolkit char-rnn generate MODEL --prime TEXT --length N --temperature T [--seed N]
     deeptoolkit memnn train|evaluate|predict ...
     deeptoolkit memnn answer MODEL --story FILE "where is the ring ?"
     deeptoolkit info [--json]
@@ -63,6 +65,7 @@ def _train_save_score(task, data, epochs, batch_size, out, resume, tensorboard, 
     out = out or os.path.join("runs", task.cli_name)
     task.fit(data, epochs=epochs, batch_size=batch_size, resume=resume, checkpoint_dir=os.path.join(out, "checkpoints"),
              tensorboard=tensorboard)
+    click.echo(f"precision: {task.state['precision']}")
     click.echo(f"saved {task.save(os.path.join(out, 'model.dtk'))}")
     if plots:
         click.echo(f"wrote {figures.training_curves(task.history, os.path.join(plots, 'training_curves.png'))}")
@@ -114,7 +117,8 @@ def image_classifier():
 @friendly_errors
 def image_classifier_train(data, epochs, batch_size, out, precision, distribute, seed, resume, tensorboard, plots, architecture, depth):
     """Train on --data (default builtin:digits) and save OUT/model.dtk."""
-    from deeptoolkit import ImageClassifier, plots as figures
+    from deeptoolkit import ImageClassifier
+    from deeptoolkit import plots as figures
 
     classifier = ImageClassifier(architecture=architecture, depth=depth, precision=precision, distribute=distribute, seed=seed)
     metrics = _train_save_score(classifier, data, epochs, batch_size, out, resume, tensorboard, plots)
@@ -132,7 +136,8 @@ def image_classifier_train(data, epochs, batch_size, out, precision, distribute,
 @friendly_errors
 def image_classifier_evaluate(model, data, as_json, plots):
     """Accuracy, top-5 accuracy, per-class precision/recall of MODEL."""
-    from deeptoolkit import ImageClassifier, plots as figures
+    from deeptoolkit import ImageClassifier
+    from deeptoolkit import plots as figures
 
     metrics = ImageClassifier.load(model).evaluate(data)
     if plots:
@@ -157,6 +162,71 @@ def image_classifier_predict(model, images, top_k, as_json):
     for image, prediction in zip(images, predictions):
         ranked = "\t".join(f"{p['label']}\t{p['probability']:.4f}" for p in prediction["top_k"])
         click.echo(f"{image}\t{ranked}")
+
+
+# ------------------------------------------------------------------ char-rnn
+@main.group("char-rnn")
+def char_rnn():
+    """Character-level LSTM language model: learn a text, write more like it."""
+
+
+@char_rnn.command("train")
+@training_options
+@click.option("--sequence-length", type=click.IntRange(min=1), default=None, help="Characters per training window (default 100).")
+@click.option("--units", type=click.IntRange(min=1), default=None, help="LSTM units per layer (default 384).")
+@click.option("--layers", type=click.IntRange(min=1), default=None, help="Stacked LSTM layers (default 2).")
+@click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), default=None, help="Between the LSTMs (default 0.2).")
+@friendly_errors
+def char_rnn_train(data, epochs, batch_size, out, precision, distribute, seed, resume, tensorboard, plots, **network):
+    """Train on --data (a UTF-8 file or folder, tfds:NAME; default: Python's own help texts) and save OUT/model.dtk."""
+    from deeptoolkit import CharRNN
+
+    given = {name: value for name, value in network.items() if value is not None}  # the rest: the class's defaults
+    writer = CharRNN(precision=precision, distribute=distribute, seed=seed, **given)
+    metrics = _train_save_score(writer, data, epochs, batch_size, out, resume, tensorboard, plots)
+    click.echo(f"held-out {metrics['split']} loss: {metrics['loss']:.4f} nats/char, {metrics['bits_per_character']:.4f} bits/char")
+
+
+@char_rnn.command("evaluate")
+@click.argument("model")
+@click.option("--data", default=None, help="Text to score (default: the held-out end of the training text).")
+@click.option("--json", "as_json", is_flag=True, help="Also print the metrics as one JSON object on the last line.")
+@friendly_errors
+def char_rnn_evaluate(model, data, as_json):
+    """Loss in nats per character, bits per character and perplexity of MODEL."""
+    from deeptoolkit import CharRNN
+
+    _print_metrics(CharRNN.load(model).evaluate(data), as_json)
+
+
+@char_rnn.command("predict")
+@click.argument("model")
+@click.argument("texts", nargs=-1, required=True)
+@click.option("--top", type=click.IntRange(min=1), default=5, show_default=True)
+@friendly_errors
+def char_rnn_predict(model, texts, top):
+    """The most likely next characters after each TEXT: TEXT<TAB>char<TAB>probability..."""
+    from deeptoolkit import CharRNN
+
+    for text, ranked in zip(texts, CharRNN.load(model).predict(list(texts), top=top)):
+        click.echo(f"{text}\t" + "\t".join(f"{json.dumps(char)}\t{p:.4f}" for char, p in ranked))
+
+
+@char_rnn.command("generate")
+@click.argument("model")
+@click.option("--prime", default="\n", help="Text to start from (default: a new line).")
+@click.option("--length", type=int, default=500, show_default=True, help="Characters to write.")
+@click.option("--temperature", type=float, default=1.0, show_default=True, help="0 = always the most likely character.")
+@click.option("--top-k", type=int, default=None, help="Sample among the k most likely characters only.")
+@click.option("--top-p", type=float, default=None, help="Sample among the most likely characters holding probability p.")
+@click.option("--seed", type=int, default=None, help="The same seed writes the same text.")
+@friendly_errors
+def char_rnn_generate(model, prime, length, temperature, top_k, top_p, seed):
+    """Write --length characters after --prime; prints the prime and what follows."""
+    from deeptoolkit import CharRNN
+
+    text = CharRNN.load(model).generate(prime, length, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)
+    click.echo(prime + text)
 
 
 # ------------------------------------------------------------------ memnn
@@ -222,7 +292,8 @@ def memnn_predict(model, story_file):
 @friendly_errors
 def memnn_answer(model, question, story_file, top, attention_map):
     """Answer QUESTION about the story in --story; then the sentences each hop attended to."""
-    from deeptoolkit import MemNN, plots as figures
+    from deeptoolkit import MemNN
+    from deeptoolkit import plots as figures
 
     with open(story_file, encoding="utf-8") as handle:
         story = handle.read()

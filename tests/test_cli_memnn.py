@@ -1,19 +1,7 @@
 import json
 
-from click.testing import CliRunner
-
-from deeptoolkit.cli import main
 from deeptoolkit.data.story_world import generate_babi_lines
-
-
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def one_line_error(result, *fragments):
-    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
-    errors = [line for line in result.output.splitlines() if line.startswith("Error")]
-    assert len(errors) == 1 and all(f in errors[0] for f in fragments), result.output
+from tests.cli_helpers import one_line_error, run
 
 
 def test_train_evaluate_predict_answer(tmp_path):

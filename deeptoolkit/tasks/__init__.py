@@ -1,7 +1,8 @@
 """The task classes; importing this package registers each one for `deeptoolkit.load`."""
 
 from deeptoolkit.tasks.base import Task, load
+from deeptoolkit.tasks.char_rnn import CharRNN
 from deeptoolkit.tasks.image_classifier import ImageClassifier
 from deeptoolkit.tasks.memnn import MemNN
 
-__all__ = ["Task", "ImageClassifier", "MemNN", "load"]
+__all__ = ["Task", "CharRNN", "ImageClassifier", "MemNN", "load"]
