@@ -25,6 +25,7 @@ _LAZY = {
     "CharRNN": "deeptoolkit.tasks.char_rnn",
     "ImageClassifier": "deeptoolkit.tasks.image_classifier",
     "MemNN": "deeptoolkit.tasks.memnn",
+    "Translator": "deeptoolkit.tasks.translator",
 }
 
 __all__ = sorted(_LAZY) + ["DeeptoolkitError", "ModelFileError", "NotFittedError", "__version__"]

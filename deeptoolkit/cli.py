@@ -5,6 +5,8 @@
     deeptoolkit image-classifier predict MODEL IMAGE... [--top-k K] [--json]
     deeptoolkit char-rnn train|evaluate|predict ...
     deeptoolkit char-rnn generate MODEL --prime TEXT --length N --temperature T [--seed N]
+    deeptoolkit translator train|evaluate|predict ...
+    deeptoolkit translator translate MODEL "a sentence" [--beam N] [--attention-map OUT.png]
     deeptoolkit memnn train|evaluate|predict ...
     deeptoolkit memnn answer MODEL --story FILE "where is the ring ?"
     deeptoolkit info [--json]
@@ -227,6 +229,78 @@ def char_rnn_generate(model, prime, length, temperature, top_k, top_p, seed):
 
     text = CharRNN.load(model).generate(prime, length, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)
     click.echo(prime + text)
+
+
+# ------------------------------------------------------------------ translator
+@main.group("translator")
+def translator():
+    """Encoder-decoder RNN with attention: translate sentences."""
+
+
+@translator.command("train")
+@training_options
+@click.option("--attention", type=click.Choice(["additive", "dot", "none"]), default="additive", show_default=True,
+              help="none: the plain encoder-decoder, for comparison.")
+@click.option("--units", type=click.IntRange(min=1), default=None, help="GRU units (default 256).")
+@click.option("--max-length", type=click.IntRange(min=1), default=None, help="Longest sentence in tokens (default 20).")
+@click.option("--reverse", is_flag=True, help="Translate from the second column to the first.")
+@friendly_errors
+def translator_train(data, epochs, batch_size, out, precision, distribute, seed, resume, tensorboard, plots, attention, **network):
+    """Train on --data (a Tatoeba/Anki file; default: the generated phrasebook) and save OUT/model.dtk."""
+    from deeptoolkit import Translator
+
+    given = {name: value for name, value in network.items() if value not in (None, False)}
+    model = Translator(attention=None if attention == "none" else attention, precision=precision, distribute=distribute,
+                       seed=seed, **given)
+    metrics = _train_save_score(model, data, epochs, batch_size, out, resume, tensorboard, plots)
+    click.echo(f"held-out {metrics['split']} BLEU-4 (greedy): {metrics['bleu']:.4f} ({metrics['pairs']} pairs)")
+
+
+@translator.command("evaluate")
+@click.argument("model")
+@click.option("--data", default=None, help="Pairs to score (default: the pairs held out in training).")
+@click.option("--beam", type=click.IntRange(min=1), default=None, help="Beam width (default: greedy).")
+@click.option("--json", "as_json", is_flag=True, help="Also print the metrics as one JSON object on the last line.")
+@friendly_errors
+def translator_evaluate(model, data, beam, as_json):
+    """Corpus BLEU-4 and token accuracy of MODEL."""
+    from deeptoolkit import Translator
+
+    _print_metrics(Translator.load(model).evaluate(data, beam=beam), as_json)
+
+
+@translator.command("predict")
+@click.argument("model")
+@click.argument("sentences_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--beam", type=click.IntRange(min=1), default=None, help="Beam width (default: greedy).")
+@friendly_errors
+def translator_predict(model, sentences_file, beam):
+    """Translate every line of SENTENCES_FILE: one line out per sentence, source<TAB>translation."""
+    from deeptoolkit import Translator
+
+    with open(sentences_file, encoding="utf-8") as handle:
+        sentences = [line.strip() for line in handle if line.strip()]
+    for sentence, translation in zip(sentences, Translator.load(model).translate(sentences, beam=beam)):
+        click.echo(f"{sentence}\t{translation}")
+
+
+@translator.command("translate")
+@click.argument("model")
+@click.argument("sentence")
+@click.option("--beam", type=click.IntRange(min=1), default=None, help="Beam width (default: greedy).")
+@click.option("--attention-map", type=click.Path(dir_okay=False), default=None, help="Write the source-target heatmap PNG.")
+@friendly_errors
+def translator_translate(model, sentence, beam, attention_map):
+    """Translate SENTENCE; the translation alone on the first line."""
+    from deeptoolkit import Translator
+    from deeptoolkit import plots as figures
+
+    translator_model = Translator.load(model)
+    click.echo(translator_model.translate(sentence, beam=beam))
+    if attention_map:
+        weights = translator_model.attention(sentence, beam=beam)
+        path = figures.translation_attention(weights["source"], weights["target"], weights["weights"], attention_map, sentence)
+        click.echo(f"wrote {path}")
 
 
 # ------------------------------------------------------------------ memnn

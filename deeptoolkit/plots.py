@@ -59,6 +59,21 @@ def memory_attention(sentences, attention, path, title=None):
     return _save(figure, path)
 
 
+def translation_attention(source, target, weights, path, title=None):
+    """The source-target heatmap of a translation: which source word each output word attended to."""
+    weights = np.asarray(weights)
+    figure, axis = plt.subplots(figsize=(1.5 + 0.45 * len(source), 1.2 + 0.35 * len(target)))
+    image = axis.imshow(weights, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    figure.colorbar(image, ax=axis, fraction=0.05, pad=0.03)
+    axis.set_xticks(np.arange(len(source)), source, rotation=60, ha="right", fontsize=9)
+    axis.set_yticks(np.arange(len(target)), target, fontsize=9)
+    axis.set_xlabel("source")
+    axis.set_ylabel("translation")
+    if title:
+        axis.set_title(title, fontsize=9)
+    return _save(figure, path)
+
+
 def _save(figure, path):
     path = os.fspath(path)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)

@@ -4,5 +4,6 @@ from deeptoolkit.tasks.base import Task, load
 from deeptoolkit.tasks.char_rnn import CharRNN
 from deeptoolkit.tasks.image_classifier import ImageClassifier
 from deeptoolkit.tasks.memnn import MemNN
+from deeptoolkit.tasks.translator import Translator
 
-__all__ = ["Task", "CharRNN", "ImageClassifier", "MemNN", "load"]
+__all__ = ["Task", "CharRNN", "ImageClassifier", "MemNN", "Translator", "load"]

@@ -1,0 +1,93 @@
+"""Translator benchmark (issue 5): corpus BLEU-4 on held-out Tatoeba pairs within a CPU budget.
+
+    python benchmarks/translator.py bleu --data ../shared/data/fra-eng/fra.txt [--cpu-minutes 30] [--attention additive|dot|none]
+
+Holds out 2,000 pairs at random (seed 0), trains on the rest with the toolkit's defaults (or
+--set NAME=VALUE) until --epochs or until the process has used --cpu-minutes of CPU time,
+then scores the held-out pairs greedily and with beam 4. Run it once with attention and once
+with --attention none (the Sutskever encoder-decoder) for the side-by-side comparison; two such
+runs may share the machine at the same time, since the budget counts each process's CPU time.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from timing import clocked  # noqa: E402
+
+from deeptoolkit import Translator  # noqa: E402
+from deeptoolkit.data.parallel import read_pairs  # noqa: E402
+
+
+class CpuBudget(keras.callbacks.Callback):
+    """Stops training once the process has used `seconds` of CPU time; records the curve."""
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds = seconds
+        self.points = []
+
+    def on_train_begin(self, logs=None):
+        self.start_cpu, self.start_wall = time.process_time(), time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if time.process_time() - self.start_cpu >= self.seconds:
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.points.append({"epoch": epoch + 1, "cpu_s": round(time.process_time() - self.start_cpu),
+                            "wall_s": round(time.perf_counter() - self.start_wall),
+                            **{k: round(float(v), 4) for k, v in (logs or {}).items()}})
+        print(json.dumps(self.points[-1]), flush=True)
+
+
+def bleu(args):
+    pairs, _ = read_pairs(args.data)
+    order = np.random.default_rng(0).permutation(len(pairs))
+    held = [pairs[i] for i in order[: args.held_out]]
+    train = [pairs[i] for i in order[args.held_out :]]
+    overrides = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
+    attention = None if args.attention == "none" else args.attention
+    translator = Translator(attention=attention, seed=0, **overrides)
+    budget = CpuBudget(args.cpu_minutes * 60)
+    _, train_wall, train_cpu = clocked(lambda: translator.fit(train, epochs=args.epochs, callbacks=[budget], verbose=0))
+    trained_pairs = sum(len(train) * (1 - translator.config["validation_split"]) for _ in budget.points)
+    results = {"attention": args.attention, "config": translator.config, "parameters": translator.model.count_params(),
+               "train_pairs": len(train), "held_out": len(held), "epochs_run": len(budget.points),
+               "train_wall_s": round(train_wall), "train_cpu_s": round(train_cpu),
+               "train_sentences_per_s": round(trained_pairs / train_wall, 1), "curve": budget.points}
+    for beam in (None, 4):
+        scores, wall, cpu = clocked(lambda beam=beam: translator.evaluate(held, beam=beam))
+        results[f"beam_{beam or 1}"] = {**scores, "decode_sentences_per_s": round(len(held) / wall, 1), "wall_s": round(wall, 1),
+                                         "cpu_s": round(cpu, 1)}
+        print(json.dumps(results[f"beam_{beam or 1}"]), flush=True)
+    examples = [s for s, _ in held[:8]]
+    results["examples"] = list(zip(examples, translator.translate(examples, beam=4)))
+    print(json.dumps(results, indent=1, ensure_ascii=False))
+    if args.save:
+        translator.save(args.save)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="which", required=True)
+    command = sub.add_parser("bleu")
+    command.add_argument("--data", required=True)
+    command.add_argument("--attention", choices=["additive", "dot", "none"], default="additive")
+    command.add_argument("--cpu-minutes", type=float, default=30)
+    command.add_argument("--epochs", type=int, default=None, help="Default: the toolkit's.")
+    command.add_argument("--held-out", type=int, default=2000)
+    command.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", help="Override a default (JSON value).")
+    command.add_argument("--save", default=None)
+    args = parser.parse_args()
+    {"bleu": bleu}[args.which](args)
+
+
+if __name__ == "__main__":
+    main()

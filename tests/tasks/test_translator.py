@@ -1,0 +1,87 @@
+"""Translator: learns a small phrasebook, decodes greedily and with beams, saves, refuses bad input."""
+
+import numpy as np
+import pytest
+
+import deeptoolkit
+from deeptoolkit import Translator
+from deeptoolkit.data import phrasebook
+from deeptoolkit.errors import DeeptoolkitError
+
+SMALL = dict(embedding_dim=32, units=64, epochs=12, batch_size=32, learning_rate=1e-2, patience=0, seed=0)
+
+
+@pytest.fixture(scope="module")
+def pairs():
+    return phrasebook.generate_pairs(1500, seed=0)
+
+
+@pytest.fixture(scope="module")
+def translator(pairs):
+    translator = Translator(**SMALL)
+    translator.fit(pairs, verbose=0)
+    return translator
+
+
+def test_learns_the_phrasebook(translator, pairs):
+    scores = translator.evaluate(pairs[:200])
+    assert scores["token_accuracy"] > 0.8, scores
+    assert scores["bleu"] > 0.5, scores
+    assert translator.history["val_loss"][-1] < 0.5 * translator.history["val_loss"][0]
+
+
+def test_beam_search_is_at_least_as_good_here_and_outputs_stop_at_the_end_token(translator, pairs):
+    greedy = translator.evaluate(pairs[:100])
+    beam = translator.evaluate(pairs[:100], beam=4)
+    assert beam["bleu"] >= greedy["bleu"] - 0.05
+    out = translator.translate("we often see the red cars .", beam=3)
+    assert out and "<end>" not in out and "<pad>" not in out
+    assert len(translator.translate("we see the cat .", max_length=2).split()) <= 2
+
+
+def test_decoding_loops_compile_once(translator):
+    translator.translate(["i like the dog .", "she sees the tree ."])
+    translator.translate(["they buy the small chairs today .", "we find the old book .", "you paint the bird ."])
+    _, decoder = translator._decoding_parts()
+    traces = decoder.traces
+    translator.translate("i have the cat .")
+    translator.translate("my friend likes the green boats .")
+    assert decoder.traces == traces  # other batch sizes and lengths reuse the compiled loop
+
+
+def test_attention_matrix_and_plot(translator, tmp_path):
+    from deeptoolkit.plots import translation_attention
+
+    result = translator.attention("the children like the pretty flowers .")
+    weights = np.asarray(result["weights"])
+    assert weights.shape == (len(result["target"]), len(result["source"]))
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-3)
+    path = translation_attention(result["source"], result["target"], weights, tmp_path / "map.png")
+    assert (tmp_path / "map.png").stat().st_size > 1000 and path.endswith("map.png")
+
+
+def test_save_load_translates_identically(translator, tmp_path):
+    loaded = deeptoolkit.load(translator.save(tmp_path / "t.dtk"))
+    sentences = ["we never buy the big books .", "he paints the black car today ."]
+    assert loaded.translate(sentences, beam=2) == translator.translate(sentences, beam=2)
+
+
+def test_unknown_and_too_long_sentences(translator, caplog):
+    assert isinstance(translator.translate("the zebra sees the cat ."), str)  # zebra -> <unk>, no crash
+    long_sentence = " ".join(["the cat"] * 30)
+    assert isinstance(translator.translate(long_sentence), str)
+    assert "only the first max_length=20 are translated" in caplog.text
+    with pytest.raises(DeeptoolkitError, match="a sentence with words in it"):
+        translator.translate("  ")
+    with pytest.raises(DeeptoolkitError, match="beam must be a positive integer"):
+        translator.translate("the cat .", beam=0)
+
+
+def test_plain_encoder_decoder_trains_and_has_no_attention(pairs):
+    plain = Translator(**{**SMALL, "attention": None, "epochs": 2})
+    plain.fit(pairs[:300], verbose=0)
+    assert isinstance(plain.translate("i like the cat ."), str)
+    with pytest.raises(DeeptoolkitError, match="no attention"):
+        plain.attention("i like the cat .")
+    with pytest.raises(DeeptoolkitError, match="attention must be one of"):
+        Translator(attention="cosine").fit(pairs[:10], verbose=0)
