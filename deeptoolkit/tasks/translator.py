@@ -241,6 +241,8 @@ class Translator(Task):
 
         self._require_fitted()
         if data is None:
+            if self.state.get("data") is None:  # a list of pairs given in memory was not saved
+                raise DeeptoolkitError("This model was trained on a list of pairs, which was not saved. Pass data to evaluate().")
             pairs, _ = self._pairs(self.state.get("data"))
             split = self._validation_split(np.arange(len(pairs)))
             if split is None:

@@ -24,6 +24,8 @@ def translator(pairs):
 
 
 def test_learns_the_phrasebook(translator, pairs):
+    with pytest.raises(DeeptoolkitError, match="trained on a list of pairs"):
+        translator.evaluate()  # the pairs were given in memory: nothing to re-read
     scores = translator.evaluate(pairs[:200])
     assert scores["token_accuracy"] > 0.8, scores
     assert scores["bleu"] > 0.5, scores
