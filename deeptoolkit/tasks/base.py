@@ -227,6 +227,17 @@ class Task:
         return
 
 
+def warmup_cosine(peak, total_steps, warmup_fraction=0.02, alpha=0.0):
+    """Linear warm-up to `peak` over a fraction of training, then cosine decay to alpha * peak.
+
+    The schedule every task trains with: robust without tuning, and it ends with the run.
+    """
+    warmup = max(1, int(total_steps * warmup_fraction + 1e-9))  # floor, as total_steps // 50 did
+    return keras.optimizers.schedules.CosineDecay(
+        0.0, max(1, total_steps - warmup), warmup_target=peak, warmup_steps=warmup, alpha=alpha
+    )
+
+
 def arguments(local_variables):
     """A constructor's arguments as a config dict, from its `locals()` taken first thing."""
     return {name: value for name, value in local_variables.items() if name not in ("self", "__class__")}

@@ -24,7 +24,13 @@ from deeptoolkit.data.char_windows import (
 from deeptoolkit.decoding import StepDecoder, check_sampling
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.models.char_lstm import char_lstm, char_lstm_stepper
-from deeptoolkit.tasks.base import Task, TrainingData, arguments, check_positive_int
+from deeptoolkit.tasks.base import (
+    Task,
+    TrainingData,
+    arguments,
+    check_positive_int,
+    warmup_cosine,
+)
 
 log = logging.getLogger("deeptoolkit")
 
@@ -127,10 +133,7 @@ class CharRNN(Task):
         return char_lstm(len(self.vocabulary), config["embedding_dim"], config["units"], config["layers"], config["dropout"])
 
     def _compile_arguments(self, total_steps):
-        warmup = max(1, total_steps // 50)
-        schedule = keras.optimizers.schedules.CosineDecay(
-            0.0, max(1, total_steps - warmup), warmup_target=self.config["learning_rate"], warmup_steps=warmup, alpha=0.1
-        )
+        schedule = warmup_cosine(self.config["learning_rate"], total_steps, alpha=0.1)
         return dict(
             optimizer=keras.optimizers.Adam(schedule, global_clipnorm=self.config["clipnorm"]),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),

@@ -28,7 +28,7 @@ from deeptoolkit.data.pipeline import batched
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.models.lenet import lenet5
 from deeptoolkit.models.resnet import check_depth, resnet
-from deeptoolkit.tasks.base import Task, TrainingData, arguments
+from deeptoolkit.tasks.base import Task, TrainingData, arguments, warmup_cosine
 
 ARCHITECTURES = ("lenet5", "resnet")
 
@@ -150,10 +150,7 @@ class ImageClassifier(Task):
         learning_rate = config["learning_rate"]
         if total_steps:
             # Warm up for 5% of training, then cosine decay: robust defaults without tuning.
-            warmup = max(1, total_steps // 20)
-            learning_rate = keras.optimizers.schedules.CosineDecay(
-                0.0, total_steps - warmup, warmup_target=config["learning_rate"], warmup_steps=warmup
-            )
+            learning_rate = warmup_cosine(config["learning_rate"], total_steps, warmup_fraction=0.05)
         return dict(
             optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=config["weight_decay"]),
             loss=keras.losses.CategoricalCrossentropy(label_smoothing=config["label_smoothing"])

@@ -18,7 +18,13 @@ from deeptoolkit.data.pipeline import batched
 from deeptoolkit.data.story_encoding import StoryEncoding
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.models.memn2n import LinearStart, memn2n, with_attention
-from deeptoolkit.tasks.base import Task, TrainingData, arguments, check_positive_int
+from deeptoolkit.tasks.base import (
+    Task,
+    TrainingData,
+    arguments,
+    check_positive_int,
+    warmup_cosine,
+)
 
 log = logging.getLogger("deeptoolkit")
 
@@ -165,10 +171,7 @@ class MemNN(Task):
 
     def _compile_arguments(self, total_steps):
         config = self.config
-        warmup = max(1, total_steps // 50)
-        schedule = keras.optimizers.schedules.CosineDecay(
-            0.0, max(1, total_steps - warmup), warmup_target=config["learning_rate"], warmup_steps=warmup
-        )
+        schedule = warmup_cosine(config["learning_rate"], total_steps)
         return dict(
             optimizer=keras.optimizers.Adam(schedule, clipnorm=config["clipnorm"]),
             loss=keras.losses.SparseCategoricalCrossentropy(),

@@ -26,7 +26,13 @@ from deeptoolkit.models.seq2seq import (
     seq2seq_encoder,
     seq2seq_stepper,
 )
-from deeptoolkit.tasks.base import Task, TrainingData, arguments, check_positive_int
+from deeptoolkit.tasks.base import (
+    Task,
+    TrainingData,
+    arguments,
+    check_positive_int,
+    warmup_cosine,
+)
 
 log = logging.getLogger("deeptoolkit")
 
@@ -145,10 +151,7 @@ class Translator(Task):
                        config["attention"], config["dropout"])
 
     def _compile_arguments(self, total_steps):
-        warmup = max(1, total_steps // 50)
-        schedule = keras.optimizers.schedules.CosineDecay(
-            0.0, max(1, total_steps - warmup), warmup_target=self.config["learning_rate"], warmup_steps=warmup, alpha=0.05
-        )
+        schedule = warmup_cosine(self.config["learning_rate"], total_steps, alpha=0.05)
         return dict(
             optimizer=keras.optimizers.Adam(schedule, global_clipnorm=self.config["clipnorm"]),
             # Padding after <end> is not a word to learn.
