@@ -219,7 +219,8 @@ class Translator(Task):
         target_tokens = self._translate_tokens([sentence], beam)[0]
         source_vocabulary, target_vocabulary = self.vocabularies
         source = source_vocabulary.encode(source_tokens)[None]
-        state, memory = (np.asarray(x) for x in seq2seq_encoder(self.model)(source, training=False))
+        encoder, _ = self._decoding_parts()
+        state, memory = (np.asarray(x) for x in encoder(source, training=False))
         target_in = target_vocabulary.encode(target_tokens, start=True)[None]
         weights = np.asarray(seq2seq_attention(self.model)([target_in, state, memory, source], training=False))[0]
         return {"source": source_tokens, "target": target_tokens + ["<end>"], "weights": weights[:, : len(source_tokens)].tolist()}
