@@ -126,9 +126,16 @@ class Translator(Task):
         self.state = {"source_vocabulary": source_vocabulary.to_dict(), "target_vocabulary": target_vocabulary.to_dict(),
                       "data": spec, "pairs": len(pairs)}
         self._parts = None
-        train_ds = batched(self._dataset(train), batch_size, shuffle=True, seed=self.config["seed"])
-        validation_ds = batched(self._dataset(validation), batch_size) if validation else None
-        return TrainingData(train_ds, validation_ds, -(-len(train) // batch_size))
+        train_ds = self._batches(train, batch_size, shuffle=True)
+        validation_ds = self._batches(validation, batch_size) if validation else None
+        return TrainingData(train_ds, validation_ds, int(train_ds.cardinality()))
+
+    def _batches(self, pairs, batch_size, shuffle=False):
+        """Batches of pairs of similar length (a bucket per length up to 12, then wider ones)."""
+        boundaries = sorted(set(range(3, 13)) | set(range(13, self.config["max_length"] + 3, 3)))
+        lengths = [max(len(s), len(t) + 1) for s, t in pairs]
+        return batched(self._dataset(pairs), batch_size, shuffle=shuffle, seed=self.config["seed"], lengths=lengths,
+                       boundaries=boundaries)
 
     def _encode_pairs(self, pairs):
         source_vocabulary, target_vocabulary = self.vocabularies
@@ -139,10 +146,21 @@ class Translator(Task):
         return sources, targets_in, targets_out
 
     def _dataset(self, pairs):
+        """Unpadded (source, <start> target) -> target <end> elements; batching pads them."""
         import tensorflow as tf
 
-        sources, targets_in, targets_out = self._encode_pairs(pairs)
-        return tf.data.Dataset.from_tensor_slices(({"source": sources, "target_in": targets_in}, targets_out))
+        source_vocabulary, target_vocabulary = self.vocabularies
+        sources = [source_vocabulary.encode(s) for s, _ in pairs]
+        targets = [target_vocabulary.encode(t) for _, t in pairs]
+
+        def ragged(rows):
+            return tf.RaggedTensor.from_row_lengths(np.concatenate(rows).astype("int32"), [len(row) for row in rows])
+
+        start, end = np.int32(target_vocabulary.start), np.int32(target_vocabulary.end)
+        elements = tf.data.Dataset.from_tensor_slices((ragged(sources), ragged(targets)))
+        # Slices of a ragged tensor come out typed as ragged; identity makes them plain vectors.
+        return elements.map(lambda source, target: ({"source": tf.identity(source), "target_in": tf.concat([[start], target], 0)},
+                                                    tf.concat([target, [end]], 0)))
 
     def _build_model(self):
         source_vocabulary, target_vocabulary = self.vocabularies
