@@ -35,8 +35,10 @@ class CpuBudget(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self.start_cpu, self.start_wall = time.process_time(), time.perf_counter()
+        self.epochs_trained = 0.0  # fractional: the budget may end an epoch early
 
     def on_train_batch_end(self, batch, logs=None):
+        self.epochs_trained += 1.0 / self.params["steps"]
         if time.process_time() - self.start_cpu >= self.seconds:
             self.model.stop_training = True
 
@@ -57,11 +59,12 @@ def bleu(args):
     translator = Translator(attention=attention, seed=0, **overrides)
     budget = CpuBudget(args.cpu_minutes * 60)
     _, train_wall, train_cpu = clocked(lambda: translator.fit(train, epochs=args.epochs, callbacks=[budget], verbose=0))
-    trained_pairs = sum(len(train) * (1 - translator.config["validation_split"]) for _ in budget.points)
+    trained_pairs = budget.epochs_trained * len(train) * (1 - translator.config["validation_split"])
     results = {"attention": args.attention, "config": translator.config, "parameters": translator.model.count_params(),
                "train_pairs": len(train), "held_out": len(held), "epochs_run": len(budget.points),
                "train_wall_s": round(train_wall), "train_cpu_s": round(train_cpu),
-               "train_sentences_per_s": round(trained_pairs / train_wall, 1), "curve": budget.points}
+               "train_sentences_per_s": round(trained_pairs / train_wall, 1),
+               "train_sentences_per_cpu_s": round(trained_pairs / train_cpu, 1), "curve": budget.points}
     for beam in (None, 4):
         scores, wall, cpu = clocked(lambda beam=beam: translator.evaluate(held, beam=beam))
         results[f"beam_{beam or 1}"] = {**scores, "decode_sentences_per_s": round(len(held) / wall, 1), "wall_s": round(wall, 1),
