@@ -8,25 +8,27 @@ import keras
 from keras import layers
 
 
-def augmentation(shift=0.1, rotation_degrees=10.0, zoom=0.1, name="augment"):
-    """Small random shifts, rotations and zooms: label-preserving for digits, faces, objects."""
-    return keras.Sequential(
-        [
-            layers.RandomTranslation(shift, shift, fill_mode="constant"),
-            layers.RandomRotation(rotation_degrees / 360.0, fill_mode="constant"),
-            layers.RandomZoom(zoom, fill_mode="constant"),
-        ],
-        name=name,
-    )
+def augmentation(shift=0.1, rotation_degrees=10.0, zoom=0.1, flip=False, name="augment"):
+    """Small random shifts, rotations and zooms: label-preserving for digits, faces, objects.
+
+    flip adds left-right mirroring, which keeps a face's identity but not a digit's.
+    """
+    steps = [layers.RandomFlip("horizontal")] if flip else []
+    steps += [
+        layers.RandomTranslation(shift, shift, fill_mode="constant"),
+        layers.RandomRotation(rotation_degrees / 360.0, fill_mode="constant"),
+        layers.RandomZoom(zoom, fill_mode="constant"),
+    ]
+    return keras.Sequential(steps, name=name)
 
 
-def image_input(channels, size, value_max, augment=False, name="image"):
+def image_input(channels, size, value_max, augment=False, name="image", flip=False):
     """(inputs, features): an Input of any height and width, resized to `size` and scaled."""
     inputs = keras.Input(shape=(None, None, channels), name=name)
     x = layers.Resizing(size[0], size[1], name="resize")(inputs)
     x = layers.Rescaling(1.0 / value_max, name="scale")(x)
     if augment:
-        x = augmentation()(x)
+        x = augmentation(flip=flip)(x)
     return inputs, x
 
 

@@ -21,6 +21,13 @@ def working_size(image_size):
 def lenet5(num_classes, channels, image_size, value_max, augment=True, dropout=0.25, width=1):
     """A LeNet-5 for images of `image_size` (any larger size than 32x32 works too)."""
     inputs, x = image_input(channels, working_size(image_size), value_max, augment)
+    x = lenet5_features(x, dropout, width)
+    x = layers.Dropout(dropout)(x)
+    return keras.Model(inputs, classifier_head(x, num_classes), name="lenet5")
+
+
+def lenet5_features(x, dropout=0.25, width=1):
+    """C1 to F6: (B, 84 * width) features."""
     x = layers.Conv2D(6 * width, 5, activation="relu", name="c1")(x)
     x = layers.MaxPooling2D(2, name="s2")(x)
     x = layers.Conv2D(16 * width, 5, activation="relu", name="c3")(x)
@@ -29,6 +36,4 @@ def lenet5(num_classes, channels, image_size, value_max, augment=True, dropout=0
     x = layers.Dropout(dropout)(x)
     x = layers.Dense(120 * width, activation="relu", name="c5")(x)
     x = layers.Dropout(dropout)(x)
-    x = layers.Dense(84 * width, activation="relu", name="f6")(x)
-    x = layers.Dropout(dropout)(x)
-    return keras.Model(inputs, classifier_head(x, num_classes), name="lenet5")
+    return layers.Dense(84 * width, activation="relu", name="f6")(x)

@@ -29,8 +29,19 @@ def _residual_block(x, filters, stride, name):
 
 def resnet(num_classes, channels, image_size, value_max, depth=8, augment=True, dropout=0.0, width=16):
     """A ResNet-`depth` with three stages of width, 2x width and 4x width filters."""
-    size = tuple(max(int(s), MIN_SIZE) for s in image_size)
-    inputs, x = image_input(channels, size, value_max, augment)
+    inputs, x = image_input(channels, working_size(image_size), value_max, augment)
+    x = resnet_features(x, depth, width)
+    if dropout:
+        x = layers.Dropout(dropout)(x)
+    return keras.Model(inputs, classifier_head(x, num_classes), name=f"resnet{depth}")
+
+
+def working_size(image_size):
+    return tuple(max(int(s), MIN_SIZE) for s in image_size)
+
+
+def resnet_features(x, depth=8, width=16):
+    """The convolutional body, globally average-pooled: (B, 4 * width) features."""
     x = layers.Conv2D(width, 3, padding="same", use_bias=False, name="stem")(x)
     x = layers.BatchNormalization(name="stem_bn")(x)
     x = layers.Activation("relu")(x)
@@ -39,7 +50,4 @@ def resnet(num_classes, channels, image_size, value_max, depth=8, augment=True, 
         for block in range(blocks):
             stride = 2 if stage > 0 and block == 0 else 1
             x = _residual_block(x, filters, stride, name=f"stage{stage + 1}_block{block + 1}")
-    x = layers.GlobalAveragePooling2D()(x)
-    if dropout:
-        x = layers.Dropout(dropout)(x)
-    return keras.Model(inputs, classifier_head(x, num_classes), name=f"resnet{depth}")
+    return layers.GlobalAveragePooling2D()(x)
