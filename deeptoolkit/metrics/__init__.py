@@ -1,0 +1,1 @@
+"""Scores that neither Keras nor scikit-learn gives as such."""
