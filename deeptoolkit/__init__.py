@@ -23,6 +23,7 @@ _LAZY = {
     "Task": "deeptoolkit.tasks.base",
     "load": "deeptoolkit.tasks.base",
     "CharRNN": "deeptoolkit.tasks.char_rnn",
+    "FaceVerifier": "deeptoolkit.tasks.face_verifier",
     "ImageClassifier": "deeptoolkit.tasks.image_classifier",
     "MemNN": "deeptoolkit.tasks.memnn",
     "Translator": "deeptoolkit.tasks.translator",

@@ -7,6 +7,8 @@
     deeptoolkit char-rnn generate MODEL --prime TEXT --length N --temperature T [--seed N]
     deeptoolkit translator train|evaluate|predict ...
     deeptoolkit translator translate MODEL "a sentence" [--beam N] [--attention-map OUT.png]
+    deeptoolkit face-verifier train|evaluate|predict ...
+    deeptoolkit face-verifier verify MODEL A.jpg B.jpg [--threshold T]
     deeptoolkit memnn train|evaluate|predict ...
     deeptoolkit memnn answer MODEL --story FILE "where is the ring ?"
     deeptoolkit info [--json]
@@ -60,18 +62,19 @@ def training_options(command):
     return command
 
 
-def _train_save_score(task, data, epochs, batch_size, out, resume, tensorboard, plots):
+def _train_save_score(task, data, epochs, batch_size, out, resume, tensorboard, plots, fit_arguments=None,
+                      evaluate_arguments=None):
     """What every `train` command does: fit with checkpoints in OUT, save OUT/model.dtk, score."""
     from deeptoolkit import plots as figures
 
     out = out or os.path.join("runs", task.cli_name)
     task.fit(data, epochs=epochs, batch_size=batch_size, resume=resume, checkpoint_dir=os.path.join(out, "checkpoints"),
-             tensorboard=tensorboard)
+             tensorboard=tensorboard, **(fit_arguments or {}))
     click.echo(f"precision: {task.state['precision']}")
     click.echo(f"saved {task.save(os.path.join(out, 'model.dtk'))}")
     if plots:
         click.echo(f"wrote {figures.training_curves(task.history, os.path.join(plots, 'training_curves.png'))}")
-    return task.evaluate()
+    return task.evaluate(**(evaluate_arguments or {}))
 
 
 def _print_metrics(metrics, as_json):
@@ -381,6 +384,123 @@ def memnn_answer(model, question, story_file, top, attention_map):
     if attention_map:
         title = f"{question} -> {result['answer']}"
         click.echo(f"wrote {figures.memory_attention(result['sentences'], result['attention'], attention_map, title)}")
+
+
+# ------------------------------------------------------------------ face-verifier
+@main.group("face-verifier")
+def face_verifier():
+    """Face embeddings: is it the same person? (FaceNet / DeepID)"""
+
+
+def _verification_plots(metrics, plots):
+    from deeptoolkit import plots as figures
+
+    click.echo(f"wrote {figures.verification_roc(metrics['distances'], metrics['same'], os.path.join(plots, 'roc.png'))}")
+    path = os.path.join(plots, "distances.png")
+    click.echo(f"wrote {figures.distance_histograms(metrics['distances'], metrics['same'], metrics['threshold'], path)}")
+
+
+def _print_verification(metrics, as_json):
+    shown = {k: v for k, v in metrics.items() if k not in ("distances", "same", "fold_accuracies", "fold_thresholds")}
+    _print_metrics(shown, False)
+    if as_json:
+        click.echo(json.dumps({k: v for k, v in metrics.items() if k not in ("distances", "same")}, separators=(",", ":")))
+
+
+@face_verifier.command("train")
+@training_options
+@click.option("--people", default=None, help='Train on these people only: "s1-s30" or "ann,bob".')
+@click.option("--objective", type=click.Choice(["triplet", "softmax", "joint"]), default="softmax", show_default=True)
+@click.option("--backbone", type=click.Choice(["resnet", "lenet5"]), default="resnet", show_default=True)
+@click.option("--depth", type=int, default=14, show_default=True, help="ResNet depth (6n + 2).")
+@click.option("--embedding-dim", type=click.IntRange(min=1), default=128, show_default=True)
+@click.option("--crop", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
+              help="Central fraction of each photo kept (about 0.5 for LFW).")
+@friendly_errors
+def face_verifier_train(data, epochs, batch_size, out, precision, distribute, seed, resume, tensorboard, plots, people, **network):
+    """Train on --data (a folder of person folders; default: generated identities) and save OUT/model.dtk."""
+    from deeptoolkit import FaceVerifier
+
+    verifier = FaceVerifier(precision=precision, distribute=distribute, seed=seed, **network)
+    metrics = _train_save_score(verifier, data, epochs, batch_size, out, resume, tensorboard, plots,
+                                fit_arguments={"people": people}, evaluate_arguments={"return_distances": bool(plots)})
+    click.echo(f"calibrated threshold: {verifier.threshold:.4f}")
+    click.echo(f"held-out people: 10-fold accuracy {metrics['accuracy']:.4f} +- {metrics['accuracy_std']:.4f}, "
+               f"AUC {metrics['auc']:.4f}, EER {metrics['eer']:.4f} ({metrics['pairs']} pairs of {metrics['people']} people)")
+    if plots:
+        _verification_plots(metrics, plots)
+
+
+@face_verifier.command("evaluate")
+@click.argument("model")
+@click.option("--data", default=None, help="Photos to score (default: the people held out in training).")
+@click.option("--pairs", "pairs_file", type=click.Path(dir_okay=False), default=None,
+              help="LFW-format pairs.txt naming photos of --data (default: all genuine pairs and as many impostors).")
+@click.option("--people", default=None, help='Only these people of --data: "s31-s40" or "ann,bob".')
+@click.option("--json", "as_json", is_flag=True, help="Also print the metrics as one JSON object on the last line.")
+@click.option("--plots", type=click.Path(file_okay=False), default=None, help="Write the ROC curve and distance histograms here.")
+@friendly_errors
+def face_verifier_evaluate(model, data, pairs_file, people, as_json, plots):
+    """LFW 10-fold accuracy, ROC AUC, EER and VR at FAR 1e-3 of MODEL."""
+    from deeptoolkit import FaceVerifier
+
+    metrics = FaceVerifier.load(model).evaluate(data, pairs=pairs_file, people=people, return_distances=bool(plots))
+    _print_verification(metrics, as_json)
+    if plots:
+        _verification_plots(metrics, plots)
+
+
+@face_verifier.command("predict")
+@click.argument("model")
+@click.argument("images", nargs=-1, required=True)
+@click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write the embeddings to this .npy file.")
+@friendly_errors
+def face_verifier_predict(model, images, output):
+    """Embeddings of IMAGES: one line per image (path, then the numbers), or an .npy with --output."""
+    import numpy as np
+
+    from deeptoolkit import FaceVerifier
+
+    embeddings = FaceVerifier.load(model).embed(list(images))
+    if output:
+        np.save(output, embeddings)
+        click.echo(f"wrote {output}: {embeddings.shape[0]} x {embeddings.shape[1]}")
+        return
+    for path, row in zip(images, embeddings):
+        click.echo(f"{path}\t" + " ".join(f"{v:.5f}" for v in row))
+
+
+@face_verifier.command("verify")
+@click.argument("model")
+@click.argument("first")
+@click.argument("second")
+@click.option("--threshold", type=float, default=None, help="Distance threshold to use instead of the calibrated one.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@friendly_errors
+def face_verifier_verify(model, first, second, threshold, as_json):
+    """Are FIRST and SECOND photos of the same person? "same" or "different" on the first line."""
+    from deeptoolkit import FaceVerifier
+
+    result = FaceVerifier.load(model).verify(first, second, threshold=threshold)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo("same" if result["same"] else "different")
+    click.echo(f"distance: {result['distance']:.4f} (threshold {result['threshold']:.4f}), confidence: {result['confidence']:.3f}")
+
+
+@face_verifier.command("identify")
+@click.argument("model")
+@click.argument("image")
+@click.option("--gallery", required=True, type=click.Path(exists=True, file_okay=False), help="Folder of person folders.")
+@click.option("--top-k", type=click.IntRange(min=1), default=5, show_default=True)
+@friendly_errors
+def face_verifier_identify(model, image, gallery, top_k):
+    """The people of --gallery nearest to IMAGE, nearest first (person, distance, same)."""
+    from deeptoolkit import FaceVerifier
+
+    for match in FaceVerifier.load(model).identify(image, gallery, top_k=top_k):
+        click.echo(f"{match['person']}\t{match['distance']:.4f}\t{'same' if match['same'] else 'different'}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Figures people would rather look at than read: training curves, confusion matrices, attention."""
+"""Figures people would rather look at than read: training curves, confusion matrices, attention, ROC."""
 
 import os
 
@@ -71,6 +71,39 @@ def translation_attention(source, target, weights, path, title=None):
     axis.set_ylabel("translation")
     if title:
         axis.set_title(title, fontsize=9)
+    return _save(figure, path)
+
+
+def verification_roc(distances, same, path, title="ROC: same-person verification"):
+    """True accept rate against false accept rate (log scale), with the AUC in the legend."""
+    from sklearn import metrics as sk_metrics
+
+    fpr, tpr, _ = sk_metrics.roc_curve(np.asarray(same, bool), -np.asarray(distances))
+    figure, axis = plt.subplots(figsize=(4.8, 4.2))
+    axis.plot(np.maximum(fpr, 1e-4), tpr, label=f"AUC {sk_metrics.auc(fpr, tpr):.3f}")
+    axis.set_xscale("log")
+    axis.set_xlim(1e-4, 1)
+    axis.set_ylim(0, 1.01)
+    axis.set_xlabel("false accept rate")
+    axis.set_ylabel("true accept rate")
+    axis.set_title(title, fontsize=10)
+    axis.grid(alpha=0.3, which="both")
+    axis.legend(loc="lower right")
+    return _save(figure, path)
+
+
+def distance_histograms(distances, same, threshold, path, title="Distances of genuine and impostor pairs"):
+    """Overlaid histograms of genuine and impostor pair distances, with the threshold marked."""
+    distances, same = np.asarray(distances), np.asarray(same, bool)
+    figure, axis = plt.subplots(figsize=(5.6, 3.6))
+    bins = np.linspace(0, max(2.0, float(distances.max())), 50)
+    axis.hist(distances[same], bins=bins, alpha=0.6, label=f"same person ({same.sum()})", color="tab:green")
+    axis.hist(distances[~same], bins=bins, alpha=0.6, label=f"different people ({(~same).sum()})", color="tab:red")
+    axis.axvline(threshold, color="black", linestyle="--", label=f"threshold {threshold:.3f}")
+    axis.set_xlabel("embedding distance")
+    axis.set_ylabel("pairs")
+    axis.set_title(title, fontsize=10)
+    axis.legend(fontsize=8)
     return _save(figure, path)
 
 

@@ -2,8 +2,9 @@
 
 from deeptoolkit.tasks.base import Task, load
 from deeptoolkit.tasks.char_rnn import CharRNN
+from deeptoolkit.tasks.face_verifier import FaceVerifier
 from deeptoolkit.tasks.image_classifier import ImageClassifier
 from deeptoolkit.tasks.memnn import MemNN
 from deeptoolkit.tasks.translator import Translator
 
-__all__ = ["Task", "CharRNN", "ImageClassifier", "MemNN", "Translator", "load"]
+__all__ = ["Task", "CharRNN", "FaceVerifier", "ImageClassifier", "MemNN", "Translator", "load"]

@@ -138,12 +138,15 @@ class Task:
         return history
 
     def _callbacks(self, has_validation, resume, checkpoint_dir, tensorboard):
-        callbacks = []
+        # The task's own epoch-end scores come first, so that early stopping can watch them.
+        callbacks = self._scoring_callbacks()
         patience = self.config.get("patience")
         if patience:
+            monitor, mode = self._monitor(has_validation)
             callbacks.append(
                 keras.callbacks.EarlyStopping(
-                    monitor="val_loss" if has_validation else "loss",
+                    monitor=monitor,
+                    mode=mode,
                     patience=patience,
                     restore_best_weights=True,
                     start_from_epoch=self._early_stopping_start(),
@@ -185,6 +188,14 @@ class Task:
     def _run_seed(self):
         """The seed of this training run (a task that restarts varies it per attempt)."""
         return self.config.get("seed")
+
+    def _scoring_callbacks(self):
+        """Callbacks that add the task's own validation scores to each epoch's logs."""
+        return []
+
+    def _monitor(self, has_validation):
+        """(log name, "min" or "max") that early stopping watches."""
+        return ("val_loss" if has_validation else "loss"), "min"
 
     def _early_stopping_start(self):
         """Epochs to train before early stopping watches (and may restore) the best epoch."""

@@ -1,0 +1,64 @@
+"""A face embedding network: a convnet backbone, a linear bottleneck, unit length (FaceNet, DeepID).
+
+The backbones are the ImageClassifier's (the ResNet or LeNet-5 body). The bottleneck of
+`embedding_dim` units is L2-normalised into the "embedding" output, on which distances are
+taken. With `num_people`, an "identity" output gives the cosine of the embedding to a learned
+centre of each training person: the identification signal of DeepFace/DeepID, used alone
+("softmax") or beside the triplet loss ("joint"), trained with a margin softmax on those
+cosines (`deeptoolkit.losses.MarginSoftmaxLoss`).
+"""
+
+import keras
+from keras import layers, ops
+
+from deeptoolkit.models.image_input import image_input
+from deeptoolkit.models.lenet import lenet5_features
+from deeptoolkit.models.resnet import resnet_features, working_size
+
+BACKBONES = ("resnet", "lenet5")
+
+
+def face_embedding(channels, image_size, backbone="resnet", depth=14, width=16, embedding_dim=128, num_people=None,
+                   augment=True, dropout=0.0):
+    """Model: uint8-range photos (B, H, W, C) -> {"embedding": (B, D) unit vectors[, "identity": logits]}."""
+    inputs, x = image_input(channels, working_size(image_size), 255.0, augment, flip=True)
+    if backbone == "resnet":
+        features = resnet_features(x, depth, width)
+    elif backbone == "lenet5":
+        features = lenet5_features(x, dropout)
+    else:
+        raise ValueError(f"backbone must be one of {BACKBONES}. Received: backbone={backbone!r}")
+    if dropout and backbone == "resnet":
+        features = layers.Dropout(dropout)(features)
+    bottleneck = layers.Dense(embedding_dim, name="bottleneck")(features)
+    outputs = {"embedding": layers.UnitNormalization(dtype="float32", name="embedding")(bottleneck)}
+    if num_people:
+        outputs["identity"] = PersonCosines(num_people, name="identity")(outputs["embedding"])
+    return keras.Model(inputs, outputs, name=f"face_{backbone}")
+
+
+@keras.saving.register_keras_serializable(package="deeptoolkit")
+class PersonCosines(layers.Layer):
+    """Cosine similarity of unit embeddings (B, D) to `people` learned unit centres: (B, people)."""
+
+    def __init__(self, people, **kwargs):
+        super().__init__(dtype="float32", **{k: v for k, v in kwargs.items() if k != "dtype"})
+        self.people = people
+
+    def build(self, input_shape):
+        self.centres = self.add_weight(shape=(input_shape[-1], self.people), initializer="glorot_uniform", name="centres")
+
+    def call(self, embeddings):
+        centres = self.centres / ops.sqrt(ops.sum(ops.square(self.centres), axis=0, keepdims=True) + 1e-12)
+        return ops.matmul(ops.cast(embeddings, "float32"), centres)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.people)
+
+    def get_config(self):
+        return {**super().get_config(), "people": self.people}
+
+
+def embedding_part(model):
+    """The photos -> embedding model inside a trained one (no identity head)."""
+    return keras.Model(model.inputs, model.get_layer("embedding").output, name="face_embedding")

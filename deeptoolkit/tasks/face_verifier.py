@@ -1,0 +1,362 @@
+"""FaceVerifier: face embeddings, same-person verification with a calibrated threshold (FaceNet, DeepID).
+
+    from deeptoolkit import FaceVerifier
+    verifier = FaceVerifier()                          # ResNet-14 body, 128-d unit embedding, margin softmax
+    verifier.fit()                                     # generated identities; or a folder of person folders
+    verifier.evaluate()                                # LFW 10-fold accuracy, AUC, EER on unseen people
+    verifier.verify("a.jpg", "b.jpg")                  # {same, distance, threshold, confidence}
+    verifier.identify("who.jpg", gallery="people/")    # the nearest known people
+"""
+
+import logging
+import os
+
+import keras
+import numpy as np
+
+from deeptoolkit.data import face_pairs, faces, image_files
+from deeptoolkit.data.identity_batches import identity_batches
+from deeptoolkit.data.images import as_image_batch
+from deeptoolkit.errors import DeeptoolkitError
+from deeptoolkit.losses import MarginSoftmaxLoss, SemiHardTripletLoss
+from deeptoolkit.metrics import verification
+from deeptoolkit.models.face_embedding import BACKBONES, embedding_part, face_embedding
+from deeptoolkit.models.resnet import check_depth
+from deeptoolkit.tasks.base import (
+    Task,
+    TrainingData,
+    arguments,
+    check_positive_int,
+    warmup_cosine,
+)
+
+log = logging.getLogger("deeptoolkit")
+
+OBJECTIVES = ("triplet", "softmax", "joint")
+MAX_DISTANCE = 2.0  # between unit vectors
+PAIR_FOLDS = 10
+
+
+class FaceVerifier(Task):
+    """Tell whether two face photos show the same person, by the distance of their embeddings.
+
+    Args:
+        backbone: "resnet" (depth 6n + 2, first-stage filters `width`) or "lenet5".
+        embedding_dim: size of the unit-length embedding.
+        objective: "triplet" (FaceNet: semi-hard triplets mined in each batch), "softmax"
+            (DeepFace/DeepID: classify the training people, embed with the bottleneck) or
+            "joint" (both losses summed, as in DeepID2).
+        margin: the triplet loss margin, on squared distances.
+        identity_margin, scale: the identity softmax's additive cosine margin and scale (CosFace).
+        image_size: (height, width) every photo is resized to after `crop`.
+        crop: central fraction of each photo kept (1: all; about 0.5 for LFW's 250x250 photos).
+        augment: random shifts, rotations and zooms while training.
+        photos_per_person: K photos of each person in a batch; batch_size / K people per batch.
+        epochs, batch_size, learning_rate, weight_decay: AdamW with warm-up and cosine decay.
+        validation_split: fraction of the people held out (never trained on): their pairs are
+            scored after every epoch (val_auc, val_accuracy, val_separation) and calibrate the
+            threshold.
+        patience: epochs without a better separation (d') of the held-out pairs before
+            stopping and going back to the best epoch; 0 (default) trains every epoch, since a
+            handful of held-out people (6 of ORL's 30) make a noisy guide.
+        precision, distribute, seed, jit_compile: see `deeptoolkit.runtime`.
+    """
+
+    cli_name = "face-verifier"
+
+    def __init__(
+        self,
+        backbone="resnet",
+        depth=14,
+        width=16,
+        embedding_dim=128,
+        objective="softmax",
+        margin=0.2,
+        identity_margin=0.2,
+        scale=16.0,
+        image_size=(32, 32),
+        crop=1.0,
+        augment=True,
+        dropout=0.0,
+        photos_per_person=4,
+        epochs=150,
+        batch_size=64,
+        learning_rate=3e-3,
+        weight_decay=1e-4,
+        validation_split=0.2,
+        patience=0,
+        precision="auto",
+        distribute=None,
+        seed=None,
+        jit_compile="auto",
+    ):
+        super().__init__(**arguments(locals()))
+        self.config["image_size"] = [int(s) for s in image_size]
+        self._embedder = None
+        self._people = None
+        self._calibration_pairs = None  # (photos, first, second, same) of the held-out people
+        self._held_out = False
+
+    def _check_config(self):
+        super()._check_config()
+        config = self.config
+        if config["backbone"] not in BACKBONES:
+            raise DeeptoolkitError(f"backbone must be one of {BACKBONES}. Received: backbone={config['backbone']!r}")
+        if config["backbone"] == "resnet" and not check_depth(config["depth"]):
+            raise DeeptoolkitError(f"ResNet depth must be 6n + 2 and at least 8. Received: depth={config['depth']!r}")
+        if config["objective"] not in OBJECTIVES:
+            raise DeeptoolkitError(f"objective must be one of {OBJECTIVES}. Received: objective={config['objective']!r}")
+        for name in ("embedding_dim", "photos_per_person", "width"):
+            check_positive_int(name, config[name])
+        if config["photos_per_person"] < 2:
+            raise DeeptoolkitError(f"photos_per_person must be at least 2 (a positive pair). Received: {config['photos_per_person']}")
+
+    @property
+    def threshold(self):
+        """The calibrated distance threshold: same person when distance <= threshold."""
+        self._require_fitted()
+        return float(self.state["threshold"])
+
+    # ----------------------------------------------------------------- training
+    def fit(self, data=None, labels=None, people=None, **kwargs):
+        """Train on photos of people: a folder of person folders, (images, labels), 'tfds:NAME'
+        or the generated identities (default). `people` keeps only those (a list, or "s1-s30")."""
+        self._people = people
+        history = super().fit(data, labels, **kwargs)
+        self._embedder = None
+        self._calibrate()
+        self._calibration_pairs = None  # photos are not kept once the model is trained
+        return history
+
+    def _load(self, data, labels=None, people=None):
+        config = self.config
+        return faces.load_faces(faces.BUILTIN if data is None else data, labels, tuple(config["image_size"]), config["crop"],
+                                self.state.get("channels"), people)
+
+    def _training_data(self, data, labels, batch_size):
+        self.state = {}
+        photos = self._load(data, labels, self._people)
+        counts = photos.counts()
+        single = [photos.people[i] for i in np.flatnonzero(counts == 1)]
+        if single:
+            log.warning("left out %d people with a single photo (no same-person pair): %s%s", len(single), ", ".join(single[:10]),
+                        " ..." if len(single) > 10 else "")
+            photos = photos.subset([p for p, c in zip(photos.people, counts) if c >= 2])
+        if len(photos.people) < 2:
+            raise DeeptoolkitError(f"Training needs at least two people with two or more photos each. Received: {photos.people}")
+        train_people, validation_people = self._split_people(photos.people)
+        train = photos.subset(train_people)
+        self.state = {"channels": int(photos.images.shape[-1]), "people": train_people, "validation_people": validation_people,
+                      "data": photos.spec, "selection": _as_saved(self._people)}
+        self._held_out = bool(validation_people)
+        if not self._held_out:
+            log.warning("no people held out (validation_split=0): the threshold is calibrated on the training people, "
+                        "whose distances are smaller than new people's")
+        calibration = photos.subset(validation_people) if self._held_out else train
+        pairs = face_pairs.generated_pairs(calibration, PAIR_FOLDS, seed=0)
+        self._calibration_pairs = (calibration.images, *pairs.indices(calibration), pairs.same)
+        per_batch = max(2, batch_size // self.config["photos_per_person"])
+        if per_batch > len(train_people):
+            log.info("batches hold all %d training people (batch_size asked for %d)", len(train_people), per_batch)
+        steps = -(-len(train) // (min(per_batch, len(train_people)) * self.config["photos_per_person"]))
+        seed = self.config["seed"] or 0
+        batches = identity_batches(train.images, train.labels, per_batch, self.config["photos_per_person"], steps, seed=seed)
+        return TrainingData(batches.map(self._targets), None, steps)
+
+    def _targets(self, images, labels):
+        wanted = {"triplet": ("embedding",), "softmax": ("identity",), "joint": ("embedding", "identity")}[self.config["objective"]]
+        return images, {name: labels for name in wanted}
+
+    def _split_people(self, people):
+        """(training, held-out) people: a seeded random `validation_split` of them held out."""
+        fraction = self.config["validation_split"]
+        held_count = int(round(len(people) * fraction)) if fraction else 0
+        if fraction and held_count < 2:
+            log.warning("too few people (%d) to hold out a validation_split of %g; none held out", len(people), fraction)
+            held_count = 0
+        if len(people) - held_count < 2:
+            raise DeeptoolkitError(f"validation_split={fraction} leaves fewer than two people to train on. Received: {len(people)} people")
+        seed = self.config["seed"]
+        order = np.random.default_rng(0 if seed is None else seed).permutation(len(people))
+        held = sorted(order[:held_count])
+        return [people[i] for i in sorted(order[held_count:])], [people[i] for i in held]
+
+    def _build_model(self):
+        config = self.config
+        people = len(self.state["people"]) if config["objective"] != "triplet" else None
+        return face_embedding(self.state["channels"], config["image_size"], config["backbone"], config["depth"], config["width"],
+                              config["embedding_dim"], people, config["augment"], config["dropout"])
+
+    def _compile_arguments(self, total_steps):
+        schedule = warmup_cosine(self.config["learning_rate"], total_steps, warmup_fraction=0.05)
+        losses = {"embedding": SemiHardTripletLoss(self.config["margin"]),
+                  "identity": MarginSoftmaxLoss(self.config["scale"], self.config["identity_margin"])}
+        wanted = self._targets(None, None)[1]
+        return dict(optimizer=keras.optimizers.AdamW(schedule, weight_decay=self.config["weight_decay"]),
+                    loss={name: losses[name] for name in wanted})
+
+    def _scoring_callbacks(self):
+        return [HeldOutVerification(self._calibration_pairs)] if self._held_out else []
+
+    def _monitor(self, has_validation):
+        return ("val_separation", "max") if self._held_out else ("loss", "min")
+
+    def _calibrate(self):
+        """Threshold (best accuracy) and confidence slope on the held-out people's pairs."""
+        images, first, second, same = self._calibration_pairs
+        embeddings = self.embed(images)
+        distances = np.linalg.norm(embeddings[first] - embeddings[second], axis=1)
+        threshold = verification.best_threshold(distances, same)
+        self.state["threshold"] = threshold
+        self.state["confidence_slope"] = verification.confidence_slope(distances, same, threshold)
+        self.state["calibration_accuracy"] = verification.accuracy(distances, same, threshold)
+
+    # ----------------------------------------------------------------- using
+    def embed(self, images, batch_size=128):
+        """(N, embedding_dim) unit vectors for photos: arrays (N, H, W[, C]) or image file paths."""
+        self._require_fitted()
+        photos = self._photos(images)
+        if self._embedder is None:
+            self._embedder = embedding_part(self.model)
+        return np.asarray(self._embedder.predict(photos, batch_size=batch_size, verbose=0), "float32")
+
+    def _photos(self, images, what="images"):
+        """uint8 (N, H, W, C) at the model's size from paths, a single path, or arrays."""
+        config, channels = self.config, self.state["channels"]
+        if isinstance(images, (str, os.PathLike)):
+            images = [images]
+        if isinstance(images, (list, tuple)) and images and all(isinstance(i, (str, os.PathLike)) for i in images):
+            for path in images:
+                if not os.path.isfile(path):
+                    raise DeeptoolkitError(f"No such image file. Received: {what}={os.fspath(path)!r}")
+                if image_files.probe_image(path) is None:
+                    raise DeeptoolkitError(f"Not a readable image (corrupt, or another kind of file). Received: {what}={os.fspath(path)!r}")
+            read = [faces.fit_photos(image_files.read_images([p], channels).numpy(), config["image_size"], config["crop"], channels)
+                    for p in images]
+            return np.concatenate(read)
+        array = np.asarray(images)
+        # One photo: (H, W), or (H, W, C) with 1 or 3 channels; else a batch (N, H, W[, C]).
+        if array.ndim == 2 or (array.ndim == 3 and array.shape[-1] in (1, 3)):
+            array = array[None]
+        batch = as_image_batch(array, what)
+        if batch.max() <= 1.0:
+            batch = batch * 255.0
+        return faces.fit_photos(np.clip(batch, 0, 255).round().astype("uint8"), config["image_size"], config["crop"], channels)
+
+    def verify(self, first, second, threshold=None):
+        """{same, distance, threshold, confidence} for two photos (paths or arrays); lists give lists.
+
+        threshold: a distance in (0, 2) to use instead of the calibrated one. `same` is
+        distance <= threshold, and `confidence` is the calibrated probability of that answer
+        (so always >= 0.5 and in agreement with `same`).
+        """
+        self._require_fitted()
+        threshold = self.threshold if threshold is None else self._check_threshold(threshold)
+        many = isinstance(first, (list, tuple)) or (isinstance(first, np.ndarray) and first.ndim == 4)
+        a, b = self.embed(first), self.embed(second)
+        if len(a) != len(b):
+            raise DeeptoolkitError(f"verify compares photos pairwise. Received: {len(a)} and {len(b)} photos")
+        distances = np.linalg.norm(a - b, axis=1)
+        slope = self.state["confidence_slope"]
+        results = []
+        for distance in distances:
+            same = bool(distance <= threshold)
+            p_same = 1.0 / (1.0 + np.exp(-slope * (threshold - distance)))
+            results.append({"same": same, "distance": float(distance), "threshold": float(threshold),
+                            "confidence": float(p_same if same else 1.0 - p_same)})
+        return results if many else results[0]
+
+    def _check_threshold(self, threshold):
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 < threshold < MAX_DISTANCE:
+            raise DeeptoolkitError(f"threshold must be a distance between unit embeddings, in (0, {MAX_DISTANCE:g}). "
+                                   f"Received: threshold={threshold!r}")
+        return float(threshold)
+
+    def identify(self, image, gallery, labels=None, top_k=5, threshold=None):
+        """The nearest people of `gallery` (a folder of person folders, or images with labels).
+
+        Returns up to `top_k` {person, distance, same} dicts, nearest first; a person's
+        distance is that of their closest gallery photo.
+        """
+        self._require_fitted()
+        check_positive_int("top_k", top_k)
+        threshold = self.threshold if threshold is None else self._check_threshold(threshold)
+        known = self._load(gallery, labels) if labels is not None or isinstance(gallery, (str, os.PathLike)) else None
+        if known is None:
+            raise DeeptoolkitError("gallery must be a folder of person folders, or images given with labels=. Received: gallery")
+        query = self.embed([image] if isinstance(image, (str, os.PathLike)) else image)[:1]
+        distances = np.linalg.norm(self.embed(known.images) - query, axis=1)
+        best = [(float(distances[known.labels == p].min()), known.people[p]) for p in range(len(known.people))]
+        return [{"person": person, "distance": distance, "same": distance <= threshold} for distance, person in sorted(best)[:top_k]]
+
+    def predict(self, data):
+        """Embeddings of photos (paths or arrays): (N, embedding_dim)."""
+        return self.embed(data)
+
+    # ----------------------------------------------------------------- evaluation
+    def evaluate(self, data=None, pairs=None, labels=None, people=None, return_distances=False):
+        """Verification scores on pairs of photos of people.
+
+        data: photos (any accepted form; default: the people held out in training, or for the
+        generated identities, 40 people never trained on). pairs: an LFW-format pairs file
+        naming photos of `data`; without it, every genuine pair and as many impostors (seeded)
+        in 10 folds. people: keep only these people of `data` (a list or "s31-s40").
+
+        Returns the LFW 10-fold accuracy (threshold picked on nine folds, scored on the tenth;
+        mean and std), ROC AUC, equal error rate, verification rate at FAR 1e-3, and the
+        accuracy at the calibrated threshold. return_distances adds the distances and labels
+        (for plots).
+        """
+        self._require_fitted()
+        photos = self._evaluation_photos(data, labels, people)
+        if pairs is not None:
+            chosen = face_pairs.read_pairs_file(pairs)
+            source = os.fspath(pairs)
+        else:
+            chosen = face_pairs.generated_pairs(photos, PAIR_FOLDS, seed=0)
+            source = "generated pairs"
+        first, second = chosen.indices(photos, source)
+        embeddings = self.embed(photos.images)
+        distances = np.linalg.norm(embeddings[first] - embeddings[second], axis=1)
+        scores = {**verification.ten_fold(distances, chosen.same, chosen.folds), **verification.roc_scores(distances, chosen.same)}
+        scores.update(threshold=self.threshold, accuracy_at_threshold=verification.accuracy(distances, chosen.same, self.threshold),
+                      pairs=len(chosen), genuine_pairs=int(chosen.same.sum()), people=len(photos.people), photos=len(photos))
+        if return_distances:
+            scores.update(distances=distances.tolist(), same=chosen.same.tolist())
+        return scores
+
+    def _evaluation_photos(self, data, labels, people):
+        if data is not None:
+            return self._load(data, labels, people)
+        spec = self.state.get("data")
+        if spec == faces.BUILTIN:
+            return self._load(faces.UNSEEN)
+        if spec is None:
+            raise DeeptoolkitError("This model was trained on arrays, which were not saved. Pass data to evaluate().")
+        if not self.state.get("validation_people"):
+            raise DeeptoolkitError("No people were held out in training (validation_split=0). Pass data to evaluate().")
+        return self._load(spec, people=self.state["validation_people"])
+
+
+def _as_saved(selection):
+    return selection if selection is None or isinstance(selection, str) else [str(p) for p in selection]
+
+
+class HeldOutVerification(keras.callbacks.Callback):
+    """Adds val_auc, val_accuracy (best threshold) and val_separation (d') on the held-out people's
+    pairs to each epoch's logs; early stopping watches val_separation."""
+
+    def __init__(self, validation):
+        super().__init__()
+        self.images, self.first, self.second, self.same = validation
+
+    def on_train_begin(self, logs=None):
+        self.embedder = embedding_part(self.model)  # once: a new model per epoch would retrace predict
+
+    def on_epoch_end(self, epoch, logs=None):
+        embeddings = self.embedder.predict(self.images, batch_size=256, verbose=0)
+        distances = np.linalg.norm(embeddings[self.first] - embeddings[self.second], axis=1)
+        if logs is not None:
+            logs["val_auc"] = verification.roc_scores(distances, self.same)["auc"]
+            logs["val_accuracy"] = verification.accuracy(distances, self.same, verification.best_threshold(distances, self.same))
+            logs["val_separation"] = verification.separation(distances, self.same)
