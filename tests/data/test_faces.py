@@ -102,3 +102,13 @@ def test_identity_batches_hold_k_photos_of_p_people_and_change_each_epoch():
     assert epochs[0] != epochs[1]
     fixed = identity_batches(images, labels, 3, 4, steps=3, seed=1, repeatable=True)
     assert [x.numpy().tolist() for x, _ in fixed] == [x.numpy().tolist() for x, _ in fixed]
+
+
+def test_tfds_lfw_layout_is_read_with_person_names():
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=6):
+        photos = faces.load_faces("tfds:lfw", image_size=(24, 24), crop=0.5)
+    assert photos.images.shape == (6, 24, 24, 3) and photos.spec == "tfds:lfw"
+    assert len(photos.people) == len(set(photos.people)) >= 1 and all(isinstance(p, str) for p in photos.people)
+    assert photos.counts().sum() == 6
