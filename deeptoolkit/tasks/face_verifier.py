@@ -235,8 +235,7 @@ class FaceVerifier(Task):
                     for p in images]
             return np.concatenate(read)
         array = np.asarray(images)
-        # One photo: (H, W), or (H, W, C) with 1 or 3 channels; else a batch (N, H, W[, C]).
-        if array.ndim == 2 or (array.ndim == 3 and array.shape[-1] in (1, 3)):
+        if _one_photo(array):
             array = array[None]
         batch = as_image_batch(array, what)
         if batch.max() <= 1.0:
@@ -252,7 +251,7 @@ class FaceVerifier(Task):
         """
         self._require_fitted()
         threshold = self.threshold if threshold is None else self._check_threshold(threshold)
-        many = isinstance(first, (list, tuple)) or (isinstance(first, np.ndarray) and first.ndim == 4)
+        many = isinstance(first, (list, tuple)) or (isinstance(first, np.ndarray) and not _one_photo(first))
         a, b = self.embed(first), self.embed(second)
         if len(a) != len(b):
             raise DeeptoolkitError(f"verify compares photos pairwise. Received: {len(a)} and {len(b)} photos")
@@ -336,6 +335,11 @@ class FaceVerifier(Task):
         if not self.state.get("validation_people"):
             raise DeeptoolkitError("No people were held out in training (validation_split=0). Pass data to evaluate().")
         return self._load(spec, people=self.state["validation_people"])
+
+
+def _one_photo(array):
+    """(H, W), or (H, W, C) with 1 or 3 channels, is one photo; (N, H, W[, C]) is a batch."""
+    return array.ndim == 2 or (array.ndim == 3 and array.shape[-1] in (1, 3))
 
 
 def _as_saved(selection):

@@ -49,6 +49,8 @@ def test_verify_agrees_with_the_threshold_in_use(verifier, unseen):
     middle = float(np.mean(distances[9:11]))
     for result in verifier.verify(list(a), list(b), threshold=middle):
         assert result["threshold"] == middle and result["same"] == (result["distance"] <= middle)
+    stacked = verifier.verify(a[..., 0], b[..., 0])  # (N, H, W) greyscale stacks: one result per pair
+    assert [r["distance"] for r in stacked] == pytest.approx([r["distance"] for r in results], abs=1e-5)
     single = verifier.verify(unseen.images[0], unseen.images[1])
     assert isinstance(single, dict) and single["distance"] == pytest.approx(results[0]["distance"], abs=1e-5)
 
