@@ -12,10 +12,12 @@ import numpy as np  # noqa: E402
 def training_curves(history, path):
     """One panel per metric (loss, accuracy, ...), training and validation overlaid."""
     metrics = [name for name in history if not name.startswith("val_") and name != "learning_rate"]
+    # Scores measured on validation data only (e.g. a verifier's val_auc) get panels of their own.
+    metrics += [name for name in history if name.startswith("val_") and name[4:] not in history]
     figure, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.6), squeeze=False)
     for axis, name in zip(axes[0], metrics):
         epochs = np.arange(1, len(history[name]) + 1)
-        axis.plot(epochs, history[name], label="training")
+        axis.plot(epochs, history[name], label="validation" if name.startswith("val_") else "training")
         if f"val_{name}" in history:
             axis.plot(epochs, history[f"val_{name}"], label="validation")
         axis.set_xlabel("epoch")
