@@ -163,9 +163,12 @@ class FaceVerifier(Task):
         batches = identity_batches(train.images, train.labels, per_batch, self.config["photos_per_person"], steps, seed=seed)
         return TrainingData(batches.map(self._targets), None, steps)
 
+    def _trained_outputs(self):
+        """The model outputs the objective puts a loss on."""
+        return {"triplet": ("embedding",), "softmax": ("identity",), "joint": ("embedding", "identity")}[self.config["objective"]]
+
     def _targets(self, images, labels):
-        wanted = {"triplet": ("embedding",), "softmax": ("identity",), "joint": ("embedding", "identity")}[self.config["objective"]]
-        return images, {name: labels for name in wanted}
+        return images, {name: labels for name in self._trained_outputs()}
 
     def _split_people(self, people):
         """(training, held-out) people: a seeded random `validation_split` of them held out."""
@@ -191,9 +194,8 @@ class FaceVerifier(Task):
         schedule = warmup_cosine(self.config["learning_rate"], total_steps, warmup_fraction=0.05)
         losses = {"embedding": SemiHardTripletLoss(self.config["margin"]),
                   "identity": MarginSoftmaxLoss(self.config["scale"], self.config["identity_margin"])}
-        wanted = self._targets(None, None)[1]
         return dict(optimizer=keras.optimizers.AdamW(schedule, weight_decay=self.config["weight_decay"]),
-                    loss={name: losses[name] for name in wanted})
+                    loss={name: losses[name] for name in self._trained_outputs()})
 
     def _scoring_callbacks(self):
         return [HeldOutVerification(self._calibration_pairs)] if self._held_out else []
