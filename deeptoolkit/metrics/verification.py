@@ -9,6 +9,12 @@ from sklearn import metrics as sk_metrics
 from deeptoolkit.errors import DeeptoolkitError
 
 
+def pair_distances(embeddings, first, second):
+    """Euclidean distance of each pair (embeddings[first[k]], embeddings[second[k]])."""
+    embeddings = np.asarray(embeddings)
+    return np.linalg.norm(embeddings[first] - embeddings[second], axis=1)
+
+
 def best_threshold(distances, same):
     """The threshold with the highest accuracy on these pairs (midway between two distances)."""
     distances, same = np.asarray(distances, "float64"), np.asarray(same, bool)

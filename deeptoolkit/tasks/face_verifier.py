@@ -207,7 +207,7 @@ class FaceVerifier(Task):
         """Threshold (best accuracy) and confidence slope on the held-out people's pairs."""
         images, first, second, same = self._calibration_pairs
         embeddings = self.embed(images)
-        distances = np.linalg.norm(embeddings[first] - embeddings[second], axis=1)
+        distances = verification.pair_distances(embeddings, first, second)
         threshold = verification.best_threshold(distances, same)
         self.state["threshold"] = threshold
         self.state["confidence_slope"] = verification.confidence_slope(distances, same, threshold)
@@ -318,7 +318,7 @@ class FaceVerifier(Task):
             source = "generated pairs"
         first, second = chosen.indices(photos, source)
         embeddings = self.embed(photos.images)
-        distances = np.linalg.norm(embeddings[first] - embeddings[second], axis=1)
+        distances = verification.pair_distances(embeddings, first, second)
         scores = {**verification.ten_fold(distances, chosen.same, chosen.folds), **verification.roc_scores(distances, chosen.same)}
         scores.update(threshold=self.threshold, accuracy_at_threshold=verification.accuracy(distances, chosen.same, self.threshold),
                       pairs=len(chosen), genuine_pairs=int(chosen.same.sum()), people=len(photos.people), photos=len(photos))
@@ -361,7 +361,7 @@ class HeldOutVerification(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         embeddings = self.embedder.predict(self.images, batch_size=256, verbose=0)
-        distances = np.linalg.norm(embeddings[self.first] - embeddings[self.second], axis=1)
+        distances = verification.pair_distances(embeddings, self.first, self.second)
         if logs is not None:
             logs["val_auc"] = verification.roc_scores(distances, self.same)["auc"]
             logs["val_accuracy"] = verification.accuracy(distances, self.same, verification.best_threshold(distances, self.same))
