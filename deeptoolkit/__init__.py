@@ -22,6 +22,7 @@ from deeptoolkit.version import __version__  # noqa: E402
 _LAZY = {
     "Task": "deeptoolkit.tasks.base",
     "load": "deeptoolkit.tasks.base",
+    "Captioner": "deeptoolkit.tasks.captioner",
     "CharRNN": "deeptoolkit.tasks.char_rnn",
     "FaceVerifier": "deeptoolkit.tasks.face_verifier",
     "ImageClassifier": "deeptoolkit.tasks.image_classifier",

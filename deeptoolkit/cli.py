@@ -7,6 +7,8 @@
     deeptoolkit char-rnn generate MODEL --prime TEXT --length N --temperature T [--seed N]
     deeptoolkit translator train|evaluate|predict ...
     deeptoolkit translator translate MODEL "a sentence" [--beam N] [--attention-map OUT.png]
+    deeptoolkit captioner train|evaluate|predict ...
+    deeptoolkit captioner caption MODEL IMAGE... [--beam N] [--attention-map OUT.png]
     deeptoolkit face-verifier train|evaluate|predict ...
     deeptoolkit face-verifier verify MODEL A.jpg B.jpg [--threshold T]
     deeptoolkit memnn train|evaluate|predict ...
@@ -304,6 +306,91 @@ def translator_translate(model, sentence, beam, attention_map):
         weights = translator_model.attention(sentence, beam=beam)
         path = figures.translation_attention(weights["source"], weights["target"], weights["weights"], attention_map, sentence)
         click.echo(f"wrote {path}")
+
+
+# ------------------------------------------------------------------ captioner
+@main.group("captioner")
+def captioner_group():
+    """Convnet encoder and attending LSTM decoder: describe images in words."""
+
+
+@captioner_group.command("train")
+@training_options
+@click.option("--attention", type=click.Choice(["additive", "none"]), default="additive", show_default=True,
+              help="none: the Show and Tell baseline without attention.")
+@click.option("--image-size", type=click.IntRange(min=32), default=None, help="Square input size in pixels (default 64).")
+@click.option("--units", type=click.IntRange(min=1), default=None, help="LSTM units (default 256).")
+@click.option("--min-count", type=click.IntRange(min=1), default=None, help="Keep words seen at least this often (default 3).")
+@friendly_errors
+def captioner_train(data, epochs, batch_size, out, precision, distribute, seed, resume, tensorboard, plots, attention, image_size,
+                    **network):
+    """Train on --data (a Flickr8k-style folder, caption file, or default: generated shapes scenes); save OUT/model.dtk."""
+    from deeptoolkit import Captioner
+
+    given = {name: value for name, value in network.items() if value is not None}
+    if image_size:
+        given["image_size"] = (image_size, image_size)
+    model = Captioner(attention=None if attention == "none" else attention, precision=precision, distribute=distribute,
+                      seed=seed, **given)
+    metrics = _train_save_score(model, data, epochs, batch_size, out, resume, tensorboard, plots)
+    click.echo(f"held-out {metrics['split']} BLEU-4 (greedy): {metrics['bleu4']:.4f} ({metrics['images']} images)")
+
+
+@captioner_group.command("evaluate")
+@click.argument("model")
+@click.option("--data", default=None, help="Captioned images to score (default: the held-out images of training).")
+@click.option("--beam", type=click.IntRange(min=1), default=None, help="Beam width (default: greedy).")
+@click.option("--json", "as_json", is_flag=True, help="Also print the metrics as one JSON object on the last line.")
+@friendly_errors
+def captioner_evaluate(model, data, beam, as_json):
+    """BLEU-1 to BLEU-4 of MODEL against every reference caption."""
+    from deeptoolkit import Captioner
+
+    _print_metrics(Captioner.load(model).evaluate(data, beam=beam), as_json)
+
+
+@captioner_group.command("predict")
+@click.argument("model")
+@click.argument("images", nargs=-1, required=True)
+@click.option("--beam", type=click.IntRange(min=1), default=None, help="Beam width (default: greedy).")
+@friendly_errors
+def captioner_predict(model, images, beam):
+    """Caption IMAGES (files, or a folder of them): one line per image, path<TAB>caption."""
+    from deeptoolkit import Captioner
+
+    captioner_model = Captioner.load(model)
+    paths = []
+    for item in images:
+        paths.extend(sorted(os.path.join(item, n) for n in os.listdir(item)) if os.path.isdir(item) else [item])
+    from deeptoolkit.data.image_files import IMAGE_EXTENSIONS
+
+    paths = [p for p in paths if not os.path.isdir(p) and (p in images or p.lower().endswith(IMAGE_EXTENSIONS))]
+    for path, caption in zip(paths, captioner_model.predict(paths, beam=beam)):
+        click.echo(f"{path}\t{caption}")
+
+
+@captioner_group.command("caption")
+@click.argument("model")
+@click.argument("images", nargs=-1, required=True)
+@click.option("--beam", type=click.IntRange(min=1), default=None, help="Beam width (default: greedy).")
+@click.option("--attention-map", type=click.Path(dir_okay=False), default=None,
+              help="Write the per-word attention figure PNG (one file per image: OUT.png, OUT-2.png, ...).")
+@friendly_errors
+def captioner_caption(model, images, beam, attention_map):
+    """Caption each IMAGE; the caption alone on one line per image, the first image's first."""
+    from deeptoolkit import Captioner
+    from deeptoolkit import plots as figures
+
+    captioner_model = Captioner.load(model)
+    results = captioner_model.caption(list(images), beam=beam, return_attention=bool(attention_map))
+    for result in results:
+        click.echo(result["caption"] if attention_map else result)
+    if attention_map:
+        stem, extension = os.path.splitext(attention_map)
+        for index, result in enumerate(results):
+            target = attention_map if index == 0 else f"{stem}-{index + 1}{extension or '.png'}"
+            written = figures.caption_attention(result["image"], result["words"], result["attention"], target, result["caption"])
+            click.echo(f"wrote {written}")
 
 
 # ------------------------------------------------------------------ memnn

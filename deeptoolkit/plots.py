@@ -76,6 +76,34 @@ def translation_attention(source, target, weights, path, title=None):
     return _save(figure, path)
 
 
+def caption_attention(image, words, maps, path, title=None):
+    """Show, Attend and Tell's figure: the image, then one panel per word with where it looked lit.
+
+    image: (H, W, 3) pixels (0-255 or 0-1); words: the caption's words (and <end>); maps: one
+    (grid h, grid w) attention map per word, smoothly upsampled to the image here.
+    """
+    from PIL import Image
+
+    image = np.asarray(image, "float32")
+    image = image / 255.0 if image.max() > 1.0 else image
+    height, width = image.shape[:2]
+    panels = len(words) + 1
+    columns = min(panels, 6)
+    rows = -(-panels // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(2.1 * columns, 2.3 * rows), squeeze=False)
+    for axis in axes.ravel():
+        axis.axis("off")
+    axes[0, 0].imshow(image)
+    axes[0, 0].set_title(title or "image", fontsize=8)
+    for index, (word, weights) in enumerate(zip(words, maps), 1):
+        weights = np.asarray(weights, "float32")
+        lit = np.asarray(Image.fromarray(weights / max(float(weights.max()), 1e-8)).resize((width, height), Image.BILINEAR))
+        axis = axes[index // columns, index % columns]
+        axis.imshow(image * (0.2 + 0.8 * lit[..., None]))
+        axis.set_title(word, fontsize=10)
+    return _save(figure, path)
+
+
 def verification_roc(distances, same, path, title="ROC: same-person verification"):
     """True accept rate against false accept rate (log scale), with the AUC in the legend."""
     from sklearn import metrics as sk_metrics

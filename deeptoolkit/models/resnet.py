@@ -22,7 +22,12 @@ def _residual_block(x, filters, stride, name):
     y = layers.BatchNormalization(name=f"{name}_bn2")(y)
     if stride != 1 or shortcut.shape[-1] != filters:
         # Projection shortcut where the shape changes (option B of the paper).
-        shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False, name=f"{name}_proj")(shortcut)
+        # A 1x1 convolution with stride s is a 1x1 convolution of every s-th pixel; written as
+        # subsample-then-convolve because oneDNN's strided 1x1 backward pass corrupts memory
+        # (a native crash) for 8 input channels on TensorFlow 2.21 CPUs.
+        if stride != 1:
+            shortcut = layers.MaxPooling2D(1, strides=stride, name=f"{name}_subsample")(shortcut)
+        shortcut = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_proj")(shortcut)
         shortcut = layers.BatchNormalization(name=f"{name}_proj_bn")(shortcut)
     return layers.Activation("relu")(layers.Add()([y, shortcut]))
 
@@ -42,12 +47,24 @@ def working_size(image_size):
 
 def resnet_features(x, depth=8, width=16):
     """The convolutional body, globally average-pooled: (B, 4 * width) features."""
+    return layers.GlobalAveragePooling2D()(resnet_grid(x, depth, width))
+
+
+def resnet_grid(x, depth=8, width=16, stem_pool=1):
+    """The convolutional body before pooling: a (B, H/4/p, W/4/p, 4 * width) grid of features.
+
+    stem_pool p > 1 max-pools after the stem, as ImageNet ResNets do, for pictures larger than
+    the CIFAR 32x32 the plan was made for (a captioner's 128x128 photos would otherwise cost
+    p^2 times the compute in every stage).
+    """
     x = layers.Conv2D(width, 3, padding="same", use_bias=False, name="stem")(x)
     x = layers.BatchNormalization(name="stem_bn")(x)
     x = layers.Activation("relu")(x)
+    if stem_pool > 1:
+        x = layers.MaxPooling2D(stem_pool, name="stem_pool")(x)
     blocks = (depth - 2) // 6
     for stage, filters in enumerate((width, width * 2, width * 4)):
         for block in range(blocks):
             stride = 2 if stage > 0 and block == 0 else 1
             x = _residual_block(x, filters, stride, name=f"stage{stage + 1}_block{block + 1}")
-    return layers.GlobalAveragePooling2D()(x)
+    return x

@@ -19,18 +19,16 @@ Three Keras models share one set of layers:
 import keras
 from keras import layers, ops
 
+from deeptoolkit.models.named_layers import NamedLayers
+
 ATTENTION = ("additive", "dot", None)
 
 
-class Seq2SeqLayers:
+class Seq2SeqLayers(NamedLayers):
     """The layers, by name; `new` creates them, `of(model)` finds them in a built model."""
 
     NAMES = ("source_embedding", "encoder", "bridge", "memory", "target_embedding", "decoder", "dropout",
              "attention", "attention_norm", "attentional", "logits")
-
-    def __init__(self, **found):
-        for name in self.NAMES:
-            setattr(self, name, found.get(name))
 
     @classmethod
     def new(cls, source_vocab, target_vocab, embedding_dim, units, attention, dropout):
@@ -50,11 +48,6 @@ class Seq2SeqLayers:
             attentional=layers.Dense(units, activation="tanh", name="attentional") if scorer else None,
             logits=layers.Dense(target_vocab, dtype="float32", name="logits"),
         )
-
-    @classmethod
-    def of(cls, model):
-        names = {layer.name for layer in model.layers}
-        return cls(**{name: model.get_layer(name) for name in cls.NAMES if name in names})
 
     def encode(self, source):
         present = ops.not_equal(source, 0)

@@ -1,0 +1,133 @@
+"""Captioner: learns the generated scenes, attends per word, saves, refuses bad input."""
+
+import numpy as np
+import pytest
+
+import deeptoolkit
+from deeptoolkit import Captioner
+from deeptoolkit.data import shape_scenes
+from deeptoolkit.errors import DeeptoolkitError, NotFittedError
+from tests.conftest import write_image
+
+SMALL = dict(image_size=(32, 32), width=8, embedding_dim=32, units=64, attention_dim=16, epochs=12, batch_size=16,
+             learning_rate=1e-2, min_count=1, patience=0, seed=0)
+
+
+@pytest.fixture(scope="module")
+def scenes():
+    return shape_scenes.generate_scenes(500, seed=0)
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    return shape_scenes.generate_scenes(60, seed=1)
+
+
+@pytest.fixture(scope="module")
+def captioner(scenes):
+    captioner = Captioner(**SMALL)
+    captioner.fit(scenes, verbose=0)
+    return captioner
+
+
+def test_learns_the_scenes(captioner, scenes, held_out):
+    import collections
+
+    import keras_hub
+
+    scores = captioner.evaluate(held_out)
+    # Blind captioning gets the grammar ("a ... above a ...") but not the scene: the commonest
+    # training caption, written for every held-out scene, is the bar to clear.
+    commonest = collections.Counter(c for captions in scenes[1] for c in captions).most_common(1)[0][0]
+    blind = {}
+    for order in (2, 4):
+        bleu = keras_hub.metrics.Bleu(max_order=order)
+        bleu.update_state(held_out[1], [commonest] * len(held_out[1]))
+        blind[order] = float(bleu.result())  # 0.41 and 0.25 here
+    assert scores["bleu2"] > blind[2] + 0.15 and scores["bleu4"] > blind[4] + 0.1, (scores, blind)
+    assert captioner.history["val_loss"][-1] < 0.6 * captioner.history["val_loss"][0]
+    assert set(scores) >= {"bleu1", "bleu2", "bleu3", "bleu4"} and scores["images"] == 60
+
+
+def test_captions_are_words_and_stop(captioner, held_out):
+    images, _ = held_out
+    out = captioner.caption(images[:3], beam=3)
+    assert len(out) == 3 and all(isinstance(c, str) and c and "<end>" not in c and "<pad>" not in c for c in out)
+    assert len(captioner.caption(images[0], max_length=2).split()) <= 2
+
+
+def test_attention_maps_have_the_grid_shape_and_sum_to_one(captioner, held_out, tmp_path):
+    from deeptoolkit.plots import caption_attention
+
+    images, _ = held_out
+    result = captioner.caption(images[0], return_attention=True)
+    maps = np.asarray(result["attention"])
+    assert result["words"][-1] == "<end>" and len(result["words"]) == len(result["caption"].split()) + 1
+    assert maps.shape == (len(result["words"]), 8, 8)  # 32x32 input, stem pool 1, two stride-2 stages
+    np.testing.assert_allclose(maps.sum(axis=(1, 2)), 1.0, atol=1e-4)
+    caption_attention(result["image"], result["words"], maps, tmp_path / "attention.png")
+    assert (tmp_path / "attention.png").stat().st_size > 1000
+
+
+def test_decoding_loops_compile_once(captioner, held_out):
+    images, _ = held_out
+    captioner.caption(images[:2])
+    _, decoder = captioner._decoding_parts()
+    traces = decoder.traces
+    captioner.caption(images[:5])
+    captioner.caption(images[7])
+    assert decoder.traces == traces
+
+
+def test_save_load_captions_identically(captioner, held_out, tmp_path):
+    images, _ = held_out
+    loaded = deeptoolkit.load(captioner.save(tmp_path / "c.dtk"))
+    assert loaded.caption(images[:4], beam=2) == captioner.caption(images[:4], beam=2)
+
+
+def test_image_files_of_any_channels(captioner, held_out, tmp_path):
+    images, _ = held_out
+    grey = tmp_path / "grey.png"
+    write_image(str(grey), images[0].mean(-1, keepdims=True).astype("uint8"))
+    rgba = tmp_path / "rgba.png"
+    write_image(str(rgba), np.concatenate([images[1], np.full((64, 64, 1), 255, "uint8")], -1))
+    assert all(isinstance(c, str) and c for c in captioner.predict([grey, rgba]))
+    assert captioner.predict(str(tmp_path)) == captioner.predict([grey, rgba])
+
+
+def test_bad_inputs(captioner, tmp_path):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 not really a jpeg")
+    with pytest.raises(DeeptoolkitError, match="corrupt or not an image"):
+        captioner.caption(str(broken))
+    with pytest.raises(DeeptoolkitError, match="does not exist"):
+        captioner.caption(str(tmp_path / "missing.jpg"))
+    with pytest.raises(DeeptoolkitError, match=r"Received: image 0 of shape \(5,\)"):
+        captioner.caption([np.zeros(5)])
+    with pytest.raises(DeeptoolkitError, match="beam must be a positive integer"):
+        captioner.caption(np.zeros((40, 40, 3)), beam=0)
+    with pytest.raises(NotFittedError):
+        Captioner().caption(np.zeros((40, 40, 3)))
+    with pytest.raises(DeeptoolkitError, match="image_size"):
+        Captioner(image_size=(16, 16)).fit(epochs=1)
+    with pytest.raises(DeeptoolkitError, match="attention must be one of"):
+        Captioner(attention="dot").fit(epochs=1)
+
+
+def test_without_attention_captions_but_has_no_maps(scenes):
+    baseline = Captioner(attention=None, **{**SMALL, "epochs": 1})
+    images, captions = scenes
+    baseline.fit((images[:64], captions[:64]), verbose=0)
+    assert isinstance(baseline.caption(images[0]), str)
+    with pytest.raises(DeeptoolkitError, match="has no attention"):
+        baseline.caption(images[0], return_attention=True)
+
+
+def test_coverage_regulariser_adds_to_the_loss(scenes):
+    images, captions = scenes
+    losses = {}
+    for coverage in (0.0, 1.0):
+        model = Captioner(coverage=coverage, **{**SMALL, "epochs": 1, "validation_split": 0})
+        model.fit((images[:32], captions[:32]), verbose=0)
+        losses[coverage] = model.history["loss"][0]
+    assert losses[1.0] > losses[0.0] + 1.0  # 64 cells x (1 - ~0.15)^2 per caption
