@@ -5,6 +5,7 @@ runs its contenders interleaved (A B A B ...) and reports medians, with process 
 beside wall seconds.
 """
 
+import json
 import statistics
 import time
 
@@ -49,3 +50,27 @@ def interleaved(contenders, rounds):
 
 def median_of(results, key):
     return statistics.median(r[key] for r in results)
+
+
+class CpuBudget(keras.callbacks.Callback):
+    """Stops training once the process has used `seconds` of CPU time; records the curve."""
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds = seconds
+        self.points = []
+
+    def on_train_begin(self, logs=None):
+        self.start_cpu, self.start_wall = time.process_time(), time.perf_counter()
+        self.epochs_trained = 0.0  # fractional: the budget may end an epoch early
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.epochs_trained += 1.0 / self.params["steps"]
+        if time.process_time() - self.start_cpu >= self.seconds:
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.points.append({"epoch": epoch + 1, "cpu_s": round(time.process_time() - self.start_cpu),
+                            "wall_s": round(time.perf_counter() - self.start_wall),
+                            **{k: round(float(v), 4) for k, v in (logs or {}).items()}})
+        print(json.dumps(self.points[-1]), flush=True)

@@ -13,6 +13,7 @@ Accepted inputs (`read_captions(data)`):
     (caption file, image folder)
     (images, captions)      a uint8 array (N, H, W, 3) and, per image, a caption string or a
                             list of them
+    a CaptionSet            e.g. a part of one read before (`read_captions(...).take(...)`)
 
 Captions are lower-cased and split into words; punctuation is dropped. A caption naming an
 image that is not in the folder is skipped, and so is an unreadable image: both are counted
@@ -186,6 +187,9 @@ def _locate(data):
 
 def read_captions(data=None):
     """A CaptionSet for any accepted `data` (see the module docstring)."""
+    if isinstance(data, CaptionSet):
+        # A subset chosen in memory cannot be re-read from its spec later.
+        return CaptionSet(data.names, data.captions, data.paths, data.pixels, spec=None)
     if data is None or data == shape_scenes.BUILTIN:
         images, captions = shape_scenes.builtin_split("train")
         return _in_memory(images, captions, shape_scenes.BUILTIN)

@@ -1,7 +1,8 @@
 """Image captioning with a convnet encoder and an attending LSTM decoder (Xu et al. 2015).
 
-The encoder (the ImageClassifier's ResNet body, without its pooling) turns an image into a
-grid of L = h x w feature vectors, projected to the decoder's size: the "annotation vectors".
+The encoder (the ImageClassifier's ResNet body, without its pooling, or a frozen
+keras.applications convnet with weights from a local file) turns an image into a grid of
+L = h x w feature vectors, projected to the decoder's size: the "annotation vectors".
 Their mean, through a dense tanh layer each, starts the LSTM's hidden and cell states. At
 every word the decoder's output attends over the grid (additive scores, as in the paper)
 and the attended context joins the output before the softmax.
@@ -28,6 +29,7 @@ from keras import layers, ops
 
 from deeptoolkit.models.image_input import image_input
 from deeptoolkit.models.named_layers import NamedLayers
+from deeptoolkit.models.pretrained_backbone import applications_grid
 from deeptoolkit.models.resnet import resnet_grid
 
 ATTENTION = ("additive", None)
@@ -101,19 +103,28 @@ class CaptionerLayers(NamedLayers):
         return self.logits(self.dropout(self.attentional(outputs))), h, c, weights
 
 
-def encoder_grid(image_size, depth, width, stem_pool):
-    """(image input, feature grid) of the ResNet encoder on raw 0-255 RGB pixels of any size."""
-    inputs, x = image_input(3, image_size, 255.0)
+def encoder_grid(image_size, depth, width, stem_pool, backbone="resnet", backbone_weights=None):
+    """(image input, feature grid) of the encoder on raw 0-255 RGB pixels of any size.
+
+    backbone "resnet": the ImageClassifier's ResNet, trained with the rest; otherwise a frozen
+    keras.applications model with weights from a local file (`pretrained_backbone`).
+    """
+    if backbone == "resnet":
+        inputs, x = image_input(3, image_size, 255.0)
+        grid = resnet_grid(x, depth, width, stem_pool=stem_pool)
+    else:
+        inputs, grid = applications_grid(backbone, backbone_weights, image_size)
     # Named, so that the encoder and the attention maps can find the grid in a loaded model.
-    return inputs, layers.Identity(name="grid")(resnet_grid(x, depth, width, stem_pool=stem_pool))
+    return inputs, layers.Identity(name="grid")(grid)
 
 
 def captioner(vocab_size, captions_per_image, max_steps, image_size=(64, 64), depth=8, width=32, stem_pool=2,
-              embedding_dim=128, units=256, attention="additive", attention_dim=64, dropout=0.2, coverage=0.0):
+              embedding_dim=128, units=256, attention="additive", attention_dim=64, dropout=0.2, coverage=0.0,
+              backbone="resnet", backbone_weights=None):
     if attention not in ATTENTION:
         raise ValueError(f"attention must be one of {ATTENTION}. Received: attention={attention!r}")
     parts = CaptionerLayers.new(vocab_size, embedding_dim, units, attention, attention_dim, dropout)
-    image, grid = encoder_grid(image_size, depth, width, stem_pool)
+    image, grid = encoder_grid(image_size, depth, width, stem_pool, backbone, backbone_weights)
     captions_in = keras.Input((captions_per_image, max_steps), dtype="int32", name="captions_in")
     h, c, features = parts.start(grid)
     # Each image's state and grid serve all its C captions.

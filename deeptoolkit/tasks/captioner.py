@@ -20,6 +20,7 @@ from deeptoolkit.data.pipeline import batched
 from deeptoolkit.data.word_vocabulary import WordVocabulary
 from deeptoolkit.decoding import StepDecoder
 from deeptoolkit.errors import DeeptoolkitError
+from deeptoolkit.models.pretrained_backbone import SCALING
 from deeptoolkit.models.show_attend_tell import (
     ATTENTION,
     captioner,
@@ -50,6 +51,11 @@ class Captioner(Task):
         attention: "additive" (the paper's soft attention) or None (the grid's mean starts
             the decoder and nothing more: the Show and Tell baseline).
         image_size: (height, width) the encoder sees; images of any size are resized to it.
+        backbone: "resnet" (the ImageClassifier's ResNet, trained from scratch with the
+            decoder) or a keras.applications model name ("MobileNetV2", "ResNet50",
+            "EfficientNetB0", ...), frozen, with its weights read from `backbone_weights`.
+        backbone_weights: path of that model's weights file without top layers (nothing is
+            downloaded); only read when training starts, then saved inside the model.
         depth, width: the ResNet encoder (depth 6n + 2; widths width, 2x, 4x).
         stem_pool: max-pooling after the stem; None picks image_size / 32, so that the
             attention grid is 8 x 8 whatever the image size.
@@ -71,6 +77,8 @@ class Captioner(Task):
         self,
         attention="additive",
         image_size=(64, 64),
+        backbone="resnet",
+        backbone_weights=None,
         depth=8,
         width=32,
         stem_pool=None,
@@ -108,6 +116,8 @@ class Captioner(Task):
             raise DeeptoolkitError(f"depth must be 6n + 2 (8, 14, 20, ...). Received: depth={depth!r}")
         for name in ("width", "embedding_dim", "units", "attention_dim", "max_length", "min_count"):
             check_positive_int(name, config[name])
+        if config["backbone"] != "resnet" and config["backbone"] not in SCALING:
+            raise DeeptoolkitError(f"Expected backbone 'resnet' or one of {sorted(SCALING)}. Received: backbone={config['backbone']!r}")
         if config["stem_pool"] is not None:
             check_positive_int("stem_pool", config["stem_pool"])
         coverage = config["coverage"]
@@ -207,6 +217,8 @@ class Captioner(Task):
             attention_dim=config["attention_dim"],
             dropout=config["dropout"],
             coverage=config["coverage"],
+            backbone=config["backbone"],
+            backbone_weights=config["backbone_weights"],
         )
 
     def _compile_arguments(self, total_steps):

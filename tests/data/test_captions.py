@@ -130,3 +130,9 @@ def test_arrays_with_greyscale_and_alpha(tmp_path):
 def test_builtin_scenes_have_two_references_each():
     found = captions.read_captions("builtin:scenes")
     assert found.in_memory and len(found) == 4000 and all(len(c) == 2 for c in found.captions)
+
+
+def test_a_subset_taken_in_memory_reads_back_as_itself(flickr_folder):
+    whole = captions.read_captions(str(flickr_folder))
+    part = captions.read_captions(whole.take([1]))
+    assert part.names == ["b.jpg"] and part.spec is None and part.paths[0].endswith("b.jpg")

@@ -131,3 +131,25 @@ def test_coverage_regulariser_adds_to_the_loss(scenes):
         model.fit((images[:32], captions[:32]), verbose=0)
         losses[coverage] = model.history["loss"][0]
     assert losses[1.0] > losses[0.0] + 1.0  # 64 cells x (1 - ~0.15)^2 per caption
+
+
+def test_a_frozen_applications_backbone_from_a_weights_file(scenes, tmp_path):
+    import keras
+
+    weights = tmp_path / "mobilenet_v2_notop.weights.h5"
+    keras.applications.MobileNetV2(include_top=False, weights=None, input_shape=(64, 64, 3)).save_weights(weights)
+    images, captions = scenes
+    model = Captioner(backbone="MobileNetV2", backbone_weights=str(weights),
+                      **{**SMALL, "image_size": (64, 64), "epochs": 1, "validation_split": 0})
+    model.fit((images[:32], captions[:32]), verbose=0)
+    backbone = model.model.get_layer("mobilenetv2_1.00_64")
+    reference = keras.applications.MobileNetV2(include_top=False, weights=str(weights), input_shape=(64, 64, 3))
+    for trained, original in zip(backbone.weights, reference.weights):
+        np.testing.assert_array_equal(np.asarray(trained), np.asarray(original))  # frozen, batch norm included
+    result = model.caption(images[0], return_attention=True)
+    assert np.asarray(result["attention"]).shape[1:] == (2, 2)  # MobileNetV2 subsamples 32x
+    weights.unlink()  # the saved model holds the weights itself
+    loaded = deeptoolkit.load(model.save(tmp_path / "m.dtk"))
+    assert loaded.caption(images[:3]) == model.caption(images[:3])
+    with pytest.raises(DeeptoolkitError, match="Expected backbone 'resnet' or one of"):
+        Captioner(backbone="AlexNet").fit(epochs=1)

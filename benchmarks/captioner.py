@@ -1,0 +1,119 @@
+"""Captioner benchmarks (issue 7): BLEU on held-out generated scenes and on Flickr8k photos.
+
+    python benchmarks/captioner.py scenes [--epochs N]
+    python benchmarks/captioner.py flickr --data ../shared/data/flickr8k-1000 [--attention additive|none] [--cpu-minutes 30]
+
+`scenes` trains the defaults on the embedded generated scenes and scores the 300 test scenes
+(another seed) greedily and with beam 3. `flickr` sorts the images by name, trains on the
+first 900 and scores the last 100 against their five captions, training until --epochs or
+until the process has used --cpu-minutes of CPU time (run it with and without attention; two
+runs may share the machine, since each budget counts its own process's CPU time). It also
+scores the "most frequent caption" baseline: the commonest training caption for every image.
+"""
+
+import argparse
+import collections
+import csv
+import json
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras_hub  # noqa: E402
+from timing import CpuBudget, clocked  # noqa: E402
+
+from deeptoolkit import Captioner  # noqa: E402
+from deeptoolkit.data.captions import tokenize  # noqa: E402
+
+FLICKR = dict(image_size=(128, 128), width=32, units=256, dropout=0.3, min_count=3, epochs=60, patience=8)
+
+
+def score(captioner, data, label):
+    results = {}
+    for beam in (None, 3):
+        scores, wall, cpu = clocked(lambda beam=beam: captioner.evaluate(data, beam=beam))
+        results[f"beam_{beam or 1}"] = {**{k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items()},
+                                        "images_per_s": round(scores["images"] / wall, 1), "cpu_s": round(cpu, 1)}
+        print(label, json.dumps(results[f"beam_{beam or 1}"]), flush=True)
+    return results
+
+
+def scenes(args):
+    captioner = Captioner(seed=0, **({"epochs": args.epochs} if args.epochs else {}))
+    _, wall, cpu = clocked(lambda: captioner.fit(verbose=2))
+    results = {"epochs_run": len(captioner.history["loss"]), "train_wall_s": round(wall), "train_cpu_s": round(cpu),
+               **score(captioner, None, "scenes")}
+    print(json.dumps(results, indent=1))
+
+
+def split_flickr(folder, out, train_images=900):
+    """Write train.csv and test.csv of the images sorted by name: the first 900, the rest."""
+    with open(os.path.join(folder, "captions.txt"), encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    names = sorted({row["image"] for row in rows})
+    train = set(names[:train_images])
+    for part, keep in (("train", lambda n: n in train), ("test", lambda n: n not in train)):
+        with open(os.path.join(out, f"{part}.csv"), "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["image", "caption"])
+            writer.writerows([row["image"], row["caption"]] for row in rows if keep(row["image"]))
+    return rows, train
+
+
+def most_frequent_caption(rows, train, test_csv):
+    counts = collections.Counter(" ".join(tokenize(r["caption"])) for r in rows if r["image"] in train)
+    commonest, count = counts.most_common(1)[0]
+    references = collections.defaultdict(list)
+    with open(test_csv, encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            references[row["image"]].append(" ".join(tokenize(row["caption"])))
+    scores = {"caption": commonest, "times_in_training": count}
+    for order in range(1, 5):
+        bleu = keras_hub.metrics.Bleu(max_order=order)
+        bleu.update_state(list(references.values()), [commonest] * len(references))
+        scores[f"bleu{order}"] = round(float(bleu.result()), 4)
+    return scores
+
+
+def flickr(args):
+    overrides = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
+    with tempfile.TemporaryDirectory() as scratch:
+        rows, train = split_flickr(args.data, scratch)
+        images = os.path.join(args.data, "images")
+        train_data, test_data = (os.path.join(scratch, "train.csv"), images), (os.path.join(scratch, "test.csv"), images)
+        baseline = most_frequent_caption(rows, train, test_data[0])
+        print("most frequent caption", json.dumps(baseline), flush=True)
+        config = {**FLICKR, **overrides}
+        captioner = Captioner(attention=None if args.attention == "none" else args.attention, seed=0, **config)
+        budget = CpuBudget(args.cpu_minutes * 60)
+        _, wall, cpu = clocked(lambda: captioner.fit(train_data, callbacks=[budget], verbose=0))
+        results = {"attention": args.attention, "config": captioner.config, "parameters": captioner.model.count_params(),
+                   "vocabulary": len(captioner.vocabulary), "epochs_run": len(budget.points), "train_wall_s": round(wall),
+                   "train_cpu_s": round(cpu), "curve": budget.points, "most_frequent_caption": baseline,
+                   **score(captioner, test_data, args.attention)}
+        test_images = sorted({r["image"] for r in rows if r["image"] not in train})[:6]
+        results["examples"] = dict(zip(test_images, captioner.caption([os.path.join(images, n) for n in test_images], beam=3)))
+        print(json.dumps(results, indent=1))
+        if args.save:
+            captioner.save(args.save)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="which", required=True)
+    command = sub.add_parser("scenes")
+    command.add_argument("--epochs", type=int, default=None, help="Default: the toolkit's.")
+    command = sub.add_parser("flickr")
+    command.add_argument("--data", required=True)
+    command.add_argument("--attention", choices=["additive", "none"], default="additive")
+    command.add_argument("--cpu-minutes", type=float, default=30)
+    command.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", help="Override a default (JSON value).")
+    command.add_argument("--save", default=None)
+    args = parser.parse_args()
+    {"scenes": scenes, "flickr": flickr}[args.which](args)
+
+
+if __name__ == "__main__":
+    main()

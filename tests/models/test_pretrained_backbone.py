@@ -1,0 +1,34 @@
+"""keras.applications backbones: the input scaling matches each family's preprocess_input; weights come from a file."""
+
+import keras
+import numpy as np
+import pytest
+
+from deeptoolkit.errors import DeeptoolkitError
+from deeptoolkit.models import pretrained_backbone
+
+
+@pytest.mark.parametrize("mode, reference", [
+    ("tf", keras.applications.mobilenet_v2.preprocess_input),
+    ("caffe", keras.applications.resnet.preprocess_input),
+    ("torch", keras.applications.densenet.preprocess_input),
+])
+def test_scaling_matches_preprocess_input(mode, reference):
+    images = np.random.default_rng(0).uniform(0, 255, (2, 5, 5, 3)).astype("float32")
+    ours = images
+    for layer in pretrained_backbone._scaling(mode):
+        ours = layer(ours)
+    np.testing.assert_allclose(np.asarray(ours), reference(images.copy()), rtol=1e-5, atol=1e-4)
+
+
+def test_weights_come_from_a_file_and_nothing_is_downloaded(tmp_path):
+    with pytest.raises(DeeptoolkitError, match="downloads nothing"):
+        pretrained_backbone.applications_grid("MobileNetV2", None, (64, 64))
+    with pytest.raises(DeeptoolkitError, match="does not exist"):
+        pretrained_backbone.applications_grid("MobileNetV2", tmp_path / "missing.h5", (64, 64))
+    with pytest.raises(DeeptoolkitError, match="keras.applications model among"):
+        pretrained_backbone.applications_grid("AlexNet", tmp_path / "w.h5", (64, 64))
+    wrong = tmp_path / "wrong.weights.h5"
+    keras.applications.MobileNetV2(include_top=False, weights=None, input_shape=(64, 64, 3), alpha=0.35).save_weights(wrong)
+    with pytest.raises(DeeptoolkitError, match="does not fit MobileNetV2"):
+        pretrained_backbone.applications_grid("MobileNetV2", wrong, (64, 64))  # alpha 1.0 expected
