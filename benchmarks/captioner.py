@@ -93,8 +93,12 @@ def flickr(args):
                    "vocabulary": len(captioner.vocabulary), "epochs_run": len(budget.points), "train_wall_s": round(wall),
                    "train_cpu_s": round(cpu), "curve": budget.points, "most_frequent_caption": baseline,
                    **score(captioner, test_data, args.attention)}
-        test_images = sorted({r["image"] for r in rows if r["image"] not in train})[:6]
-        results["examples"] = dict(zip(test_images, captioner.caption([os.path.join(images, n) for n in test_images], beam=3)))
+        test_images = sorted({r["image"] for r in rows if r["image"] not in train})
+        written = captioner.caption([os.path.join(images, n) for n in test_images], beam=3)
+        # How much the captions depend on the picture: a decoder that learned only the caption
+        # prior writes one sentence for every photo.
+        results["distinct_captions_beam_3"] = len(set(written))
+        results["examples"] = dict(zip(test_images[:6], written[:6]))
         print(json.dumps(results, indent=1))
         if args.save:
             captioner.save(args.save)

@@ -94,7 +94,9 @@ def caption_attention(image, words, maps, path, title=None):
     for axis in axes.ravel():
         axis.axis("off")
     axes[0, 0].imshow(image)
-    axes[0, 0].set_title(title or "image", fontsize=8)
+    axes[0, 0].set_title("image", fontsize=10)
+    if title:
+        figure.suptitle(title, fontsize=11)
     for index, (word, weights) in enumerate(zip(words, maps), 1):
         weights = np.asarray(weights, "float32")
         lit = np.asarray(Image.fromarray(weights / max(float(weights.max()), 1e-8)).resize((width, height), Image.BILINEAR))

@@ -103,14 +103,15 @@ class CaptionerLayers(NamedLayers):
         return self.logits(self.dropout(self.attentional(outputs))), h, c, weights
 
 
-def encoder_grid(image_size, depth, width, stem_pool, backbone="resnet", backbone_weights=None):
+def encoder_grid(image_size, depth, width, stem_pool, backbone="resnet", backbone_weights=None, augment=False):
     """(image input, feature grid) of the encoder on raw 0-255 RGB pixels of any size.
 
     backbone "resnet": the ImageClassifier's ResNet, trained with the rest; otherwise a frozen
     keras.applications model with weights from a local file (`pretrained_backbone`).
+    augment: random shifts, rotations, zooms and mirroring while training (ResNet only).
     """
     if backbone == "resnet":
-        inputs, x = image_input(3, image_size, 255.0)
+        inputs, x = image_input(3, image_size, 255.0, augment=augment, flip=True)
         grid = resnet_grid(x, depth, width, stem_pool=stem_pool)
     else:
         inputs, grid = applications_grid(backbone, backbone_weights, image_size)
@@ -120,11 +121,11 @@ def encoder_grid(image_size, depth, width, stem_pool, backbone="resnet", backbon
 
 def captioner(vocab_size, captions_per_image, max_steps, image_size=(64, 64), depth=8, width=32, stem_pool=2,
               embedding_dim=128, units=256, attention="additive", attention_dim=64, dropout=0.2, coverage=0.0,
-              backbone="resnet", backbone_weights=None):
+              backbone="resnet", backbone_weights=None, augment=False):
     if attention not in ATTENTION:
         raise ValueError(f"attention must be one of {ATTENTION}. Received: attention={attention!r}")
     parts = CaptionerLayers.new(vocab_size, embedding_dim, units, attention, attention_dim, dropout)
-    image, grid = encoder_grid(image_size, depth, width, stem_pool, backbone, backbone_weights)
+    image, grid = encoder_grid(image_size, depth, width, stem_pool, backbone, backbone_weights, augment)
     captions_in = keras.Input((captions_per_image, max_steps), dtype="int32", name="captions_in")
     h, c, features = parts.start(grid)
     # Each image's state and grid serve all its C captions.

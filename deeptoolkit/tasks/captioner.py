@@ -57,6 +57,9 @@ class Captioner(Task):
         backbone_weights: path of that model's weights file without top layers (nothing is
             downloaded); only read when training starts, then saved inside the model.
         depth, width: the ResNet encoder (depth 6n + 2; widths width, 2x, 4x).
+        augment: random shifts, rotations, zooms and left-right mirroring of the images while
+            training the ResNet: a regulariser for photos, off by default because mirroring
+            swaps "left of" and "right of" in the generated scenes.
         stem_pool: max-pooling after the stem; None picks image_size / 32, so that the
             attention grid is 8 x 8 whatever the image size.
         embedding_dim, units, attention_dim, dropout: the decoder.
@@ -81,6 +84,7 @@ class Captioner(Task):
         backbone_weights=None,
         depth=8,
         width=32,
+        augment=False,
         stem_pool=None,
         embedding_dim=128,
         units=256,
@@ -120,6 +124,8 @@ class Captioner(Task):
             raise DeeptoolkitError(f"Expected backbone 'resnet' or one of {sorted(SCALING)}. Received: backbone={config['backbone']!r}")
         if config["stem_pool"] is not None:
             check_positive_int("stem_pool", config["stem_pool"])
+        if not isinstance(config["augment"], bool):
+            raise DeeptoolkitError(f"augment must be True or False. Received: augment={config['augment']!r}")
         coverage = config["coverage"]
         if isinstance(coverage, bool) or not isinstance(coverage, (int, float)) or coverage < 0:
             raise DeeptoolkitError(f"coverage must be a number >= 0. Received: coverage={coverage!r}")
@@ -219,6 +225,7 @@ class Captioner(Task):
             coverage=config["coverage"],
             backbone=config["backbone"],
             backbone_weights=config["backbone_weights"],
+            augment=config["augment"],
         )
 
     def _compile_arguments(self, total_steps):

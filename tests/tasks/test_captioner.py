@@ -115,10 +115,12 @@ def test_bad_inputs(captioner, tmp_path):
 
 
 def test_without_attention_captions_but_has_no_maps(scenes):
-    baseline = Captioner(attention=None, **{**SMALL, "epochs": 1})
+    # Also trains with augmentation on, which only runs while training.
+    baseline = Captioner(attention=None, augment=True, **{**SMALL, "epochs": 1})
     images, captions = scenes
     baseline.fit((images[:64], captions[:64]), verbose=0)
     assert isinstance(baseline.caption(images[0]), str)
+    assert baseline.caption(images[:4]) == baseline.caption(images[:4])  # no augmentation at inference
     with pytest.raises(DeeptoolkitError, match="has no attention"):
         baseline.caption(images[0], return_attention=True)
 
