@@ -20,7 +20,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-QUICK_TASKS = ["image-classifier", "char-rnn", "memnn", "face-verifier"]
+QUICK_TASKS = ["image-classifier", "char-rnn", "translator", "captioner", "face-verifier", "memnn"]
 FULL_RUNS = [
     "image_classifier.py accuracy --seeds 0 1 2",
     "char_rnn.py curve --data {data}/tinyshakespeare/input.txt --minutes 20",

@@ -21,8 +21,10 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import keras  # noqa: E402
 import keras_hub  # noqa: E402
-from timing import CpuBudget, clocked  # noqa: E402
+import numpy as np  # noqa: E402
+from timing import CpuBudget, EpochTimer, clocked  # noqa: E402
 
 from deeptoolkit import Captioner  # noqa: E402
 from deeptoolkit.data.captions import tokenize  # noqa: E402
@@ -102,6 +104,75 @@ def flickr(args):
         print(json.dumps(results, indent=1))
         if args.save:
             captioner.save(args.save)
+
+
+# ---------------------------------------------------------------------------- plain-Keras reference
+def reference_captioner(vocab_size, per_image, steps, width=32, units=256, embedding_dim=128, attention_dim=64, dropout=0.2):
+    """The toolkit's default captioner written directly in Keras: ResNet-8 grid (stem max-pool 2),
+    mean-initialised LSTM, additive attention on 64-d projections, Luong's attentional layer."""
+    from keras import layers, ops
+
+    def conv_bn(x, filters, size=3):
+        return layers.BatchNormalization()(layers.Conv2D(filters, size, padding="same", use_bias=False)(x))
+
+    image = keras.Input((None, None, 3))
+    captions_in = keras.Input((per_image, steps), dtype="int32")
+    x = layers.Rescaling(1 / 255)(layers.Resizing(64, 64)(image))
+    x = layers.MaxPooling2D(2)(layers.Activation("relu")(conv_bn(x, width)))
+    for stage, filters in enumerate((width, 2 * width, 4 * width)):
+        stride = 2 if stage else 1
+        y = layers.Activation("relu")(layers.BatchNormalization()(
+            layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False)(x)))
+        y = conv_bn(y, filters)
+        if stride != 1 or x.shape[-1] != filters:
+            x = conv_bn(layers.MaxPooling2D(1, strides=stride)(x), filters, 1)
+        x = layers.Activation("relu")(layers.Add()([y, x]))
+    features = layers.Dense(units, activation="relu")(layers.Reshape((-1, 4 * width))(x))
+    mean = ops.mean(features, axis=1)
+    h, c = layers.Dense(units, activation="tanh")(mean), layers.Dense(units, activation="tanh")(mean)
+    h, c, features = (ops.repeat(t, per_image, axis=0) for t in (h, c, features))
+    tokens = ops.reshape(captions_in, (-1, steps))
+    outputs, _, _ = layers.LSTM(units, return_sequences=True, return_state=True)(
+        layers.Embedding(vocab_size, embedding_dim)(tokens), initial_state=[h, c])
+    context = layers.AdditiveAttention()([layers.Dense(attention_dim, use_bias=False)(outputs), features,
+                                          layers.Dense(attention_dim, use_bias=False)(features)])
+    joined = layers.LayerNormalization()(layers.Concatenate()([outputs, context]))
+    logits = layers.Dense(vocab_size, dtype="float32")(layers.Dropout(dropout)(layers.Dense(units, activation="tanh")(joined)))
+    return keras.Model([image, captions_in], ops.reshape(logits, (-1, per_image, steps, vocab_size)))
+
+
+def run_reference(images, captions, epochs, batch_size=32, max_length=20):
+    """Plain Keras: captions encoded to arrays, model.fit on (images, captions) arrays."""
+    from deeptoolkit.data.splits import stratified_split
+    from deeptoolkit.data.word_vocabulary import WordVocabulary
+    from deeptoolkit.tasks.base import warmup_cosine
+
+    words = [[tokenize(c) for c in cs] for cs in captions]
+    kept, held = stratified_split(np.arange(len(images)), 0.1, 0)
+    vocabulary = WordVocabulary.fit([w for i in kept for w in words[i]], 3)
+    per_image, steps = max(len(w) for w in words), max_length + 1
+    captions_in = np.zeros((len(images), per_image, steps), "int32")
+    captions_out = np.zeros_like(captions_in)
+    for row, caption_words in enumerate(words):
+        for column, w in enumerate(caption_words):
+            captions_in[row, column] = vocabulary.encode(w[:max_length], steps, start=True)
+            captions_out[row, column] = vocabulary.encode(w[:max_length], steps, end=True)
+    keras.utils.set_random_seed(0)
+    model = reference_captioner(len(vocabulary), per_image, steps)
+    total = -(-len(kept) // batch_size) * epochs
+    model.compile(keras.optimizers.Adam(warmup_cosine(2e-3, total, alpha=0.05), global_clipnorm=1.0),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0))
+    timer = EpochTimer()
+    model.fit([images[kept], captions_in[kept]], captions_out[kept], batch_size=batch_size, epochs=epochs,
+              validation_data=([images[held], captions_in[held]], captions_out[held]), callbacks=[timer], verbose=0)
+    return timer
+
+
+def run_toolkit(images, captions, epochs):
+    captioner = Captioner(seed=0, epochs=epochs, patience=0)
+    timer = EpochTimer()
+    captioner.fit((images, captions), callbacks=[timer], verbose=0)
+    return timer, captioner
 
 
 def main():

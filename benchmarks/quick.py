@@ -158,7 +158,45 @@ def face_verifier(rounds, epochs=4):
     }
 
 
-TASKS = {"image-classifier": image_classifier, "char-rnn": char_rnn, "memnn": memnn, "face-verifier": face_verifier}
+def translator(rounds, epochs=3):
+    import translator as bench
+
+    from deeptoolkit import Translator
+    from deeptoolkit.data import phrasebook
+
+    pairs = phrasebook.generate_pairs(6000, seed=0)
+    times = side_by_side(lambda: bench.run_toolkit(pairs, epochs), lambda: bench.run_reference(pairs, epochs), rounds)
+    _, task = bench.run_toolkit(pairs, epochs)
+    samples, seconds = pipeline_pass(Translator(seed=0)._training_data(pairs, None, 64).train)
+    others = phrasebook.generate_pairs(300, seed=1)
+    return times, samples, seconds, {
+        "unit": "sentence pairs",
+        "quality": {"BLEU-4 greedy, 300 pairs of seed 1": round(task.evaluate(others)["bleu"], 4)},
+        "infer_per_s": timed_rate(lambda: task.translate([s for s, _ in others])),
+    }
+
+
+def captioner(rounds, epochs=3, scenes=1200):
+    import captioner as bench
+
+    from deeptoolkit import Captioner
+    from deeptoolkit.data import shape_scenes
+
+    images, captions = shape_scenes.generate_scenes(scenes, seed=0)
+    times = side_by_side(lambda: bench.run_toolkit(images, captions, epochs), lambda: bench.run_reference(images, captions, epochs),
+                         rounds)
+    _, task = bench.run_toolkit(images, captions, epochs)
+    samples, seconds = pipeline_pass(Captioner(seed=0)._training_data((images, captions), None, 32).train)
+    test = shape_scenes.generate_scenes(200, seed=1)
+    return times, samples, seconds, {
+        "unit": "images",
+        "quality": {"BLEU-4 greedy, 200 test scenes": round(task.evaluate(test)["bleu4"], 4)},
+        "infer_per_s": timed_rate(lambda: task.caption(test[0])),
+    }
+
+
+TASKS = {"image-classifier": image_classifier, "char-rnn": char_rnn, "memnn": memnn, "face-verifier": face_verifier,
+         "translator": translator, "captioner": captioner}
 
 
 def run(task, rounds):

@@ -16,8 +16,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from timing import CpuBudget, clocked  # noqa: E402
+from timing import CpuBudget, EpochTimer, clocked  # noqa: E402
 
 from deeptoolkit import Translator  # noqa: E402
 from deeptoolkit.data.parallel import read_pairs  # noqa: E402
@@ -49,6 +50,58 @@ def bleu(args):
     print(json.dumps(results, indent=1, ensure_ascii=False))
     if args.save:
         translator.save(args.save)
+
+
+# ---------------------------------------------------------------------------- plain-Keras reference
+def reference_seq2seq(source_vocab, target_vocab, embedding_dim=128, units=256, dropout=0.1):
+    """The toolkit's default network written directly in Keras: a bidirectional GRU encoder, a
+    GRU decoder started from the encoder's final states, additive attention, Luong's attentional layer."""
+    from keras import layers
+
+    source = keras.Input((None,), dtype="int32")
+    target_in = keras.Input((None,), dtype="int32")
+    outputs, forward, backward = layers.Bidirectional(layers.GRU(units, return_sequences=True, return_state=True))(
+        layers.Embedding(source_vocab, embedding_dim)(source), mask=keras.ops.not_equal(source, 0))
+    state = layers.Dense(units, activation="tanh")(layers.Concatenate()([forward, backward]))
+    memory = layers.Dense(units, use_bias=False)(outputs)
+    decoded, _ = layers.GRU(units, return_sequences=True, return_state=True)(
+        layers.Embedding(target_vocab, embedding_dim)(target_in), initial_state=state)
+    context = layers.AdditiveAttention()([decoded, memory], mask=[None, keras.ops.not_equal(source, 0)])
+    joined = layers.LayerNormalization()(layers.Concatenate()([decoded, context]))
+    logits = layers.Dense(target_vocab, dtype="float32")(layers.Dropout(dropout)(layers.Dense(units, activation="tanh")(joined)))
+    return keras.Model([source, target_in], logits)
+
+
+def run_reference(pairs, epochs, batch_size=64, max_length=20):
+    """Plain Keras as a practitioner writes it: every pair padded to max_length + 1, model.fit on arrays."""
+    from deeptoolkit.data.parallel import tokenize
+    from deeptoolkit.data.splits import stratified_split
+    from deeptoolkit.data.word_vocabulary import WordVocabulary
+    from deeptoolkit.tasks.base import warmup_cosine
+
+    tokens = [(tokenize(a), tokenize(b)) for a, b in pairs]
+    kept, held = stratified_split(np.arange(len(tokens)), 0.1, 0)
+    source_vocabulary = WordVocabulary.fit([tokens[i][0] for i in kept])
+    target_vocabulary = WordVocabulary.fit([tokens[i][1] for i in kept])
+    x = np.stack([source_vocabulary.encode(s, max_length) for s, _ in tokens])
+    y_in = np.stack([target_vocabulary.encode(t, max_length + 1, start=True) for _, t in tokens])
+    y_out = np.stack([target_vocabulary.encode(t, max_length + 1, end=True) for _, t in tokens])
+    keras.utils.set_random_seed(0)
+    model = reference_seq2seq(len(source_vocabulary), len(target_vocabulary))
+    steps = -(-len(kept) // batch_size) * epochs
+    model.compile(keras.optimizers.Adam(warmup_cosine(3e-3, steps, alpha=0.05), global_clipnorm=1.0),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0))
+    timer = EpochTimer()
+    model.fit([x[kept], y_in[kept]], y_out[kept], validation_data=([x[held], y_in[held]], y_out[held]), batch_size=batch_size,
+              epochs=epochs, callbacks=[timer], verbose=0)
+    return timer
+
+
+def run_toolkit(pairs, epochs):
+    translator = Translator(seed=0, epochs=epochs, patience=0)
+    timer = EpochTimer()
+    translator.fit(pairs, callbacks=[timer], verbose=0)
+    return timer, translator
 
 
 def main():
