@@ -5,7 +5,8 @@
 
 --quick runs `benchmarks/quick.py` once per task, each in a fresh process (so that its peak
 memory is its own and no TensorFlow state carries over), and writes `benchmarks/results/quick.json`
-and the Markdown table in `docs/benchmarks.md`, with the machine it ran on. --full prints the
+and the Markdown table in `docs/benchmarks.md`, with the machine it ran on; with --tasks, the
+other tasks keep their rows from the last run. --full prints the
 quality runs of every task (each a command of its own benchmark file, on the real data sets
 under --data) and runs them one after another; they take hours on a CPU.
 """
@@ -74,8 +75,20 @@ def markdown(rows, facts):
     return "\n".join(lines) + "\n"
 
 
+def merged(rows):
+    """The new rows, with the other tasks' rows of the last run kept (when --tasks names some)."""
+    path = os.path.join(HERE, "results", "quick.json")
+    if not os.path.isfile(path):
+        return rows
+    with open(path, encoding="utf-8") as handle:
+        previous = {row["task"]: row for row in json.load(handle)["rows"]}
+    previous.update({row["task"]: row for row in rows})
+    return [previous[task] for task in QUICK_TASKS if task in previous]
+
+
 def write(rows):
     facts = machine()
+    rows = merged(rows)
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     with open(os.path.join(HERE, "results", "quick.json"), "w", encoding="utf-8") as handle:
         json.dump({"machine": facts, "rows": rows}, handle, indent=1)

@@ -58,7 +58,9 @@ class StepDecoder:
         self.cache_specs = [tf.TensorSpec((None, *spec.shape[1:]), spec.dtype) for spec in stepper.inputs[1:]]
         self.vocab_size = int(stepper.outputs[0].shape[-1])
         self.traces = 0  # how many times a sampling loop was traced (a test keeps this at one per kind)
+        self.read_traces = 0  # how many times `read` was traced (once, whatever the batch and length)
         self._loops = {}
+        self._read = None
 
     def initial_states(self, batch):
         return [np.zeros((batch, *spec.shape[1:]), spec.dtype.as_numpy_dtype) for spec in self.cache_specs]
@@ -67,8 +69,20 @@ class StepDecoder:
         """(logits of the last position, states) after reading `tokens` (B, T) from `states`."""
         tokens = np.asarray(tokens, "int32")
         states = self.initial_states(len(tokens)) if states is None else states
-        logits, *states = self.stepper([ops.convert_to_tensor(tokens), *[ops.convert_to_tensor(s) for s in states]], training=False)
-        return np.asarray(logits[:, -1], "float32"), [np.asarray(ops.cast(s, "float32")) for s in states]
+        if self._read is None:
+            # Compiled once with open batch and length: an eager call of a recurrent model pays
+            # Python overhead per time step, about 100x slower for a 100-character text.
+            signature = [tf.TensorSpec((None, None), tf.int32), *self.cache_specs]
+
+            @tf.function(input_signature=signature)
+            def read(tokens, *states):
+                self.read_traces += 1
+                logits, *states = self.stepper([tokens, *states], training=False)
+                return logits[:, -1], states
+
+            self._read = read
+        logits, states = self._read(tf.constant(tokens), *[tf.constant(np.asarray(s), spec.dtype) for s, spec in zip(states, self.cache_specs)])
+        return np.asarray(ops.cast(logits, "float32")), [np.asarray(ops.cast(s, "float32")) for s in states]
 
     def sample(self, prompt, length, temperature=1.0, top_k=None, top_p=None, seed=None, beams=None, states=None):
         """`length` new tokens after each row of `prompt` (B, P >= 1); returns (B, length) ids.

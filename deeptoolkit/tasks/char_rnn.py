@@ -184,13 +184,17 @@ class CharRNN(Task):
             raise DeeptoolkitError(f"Expected a text or a list of non-empty texts. Received: texts={texts!r}")
         check_positive_int("top", top)
         vocabulary, writer = self.vocabulary, self._writer()
-        results = []
-        for text in texts:
-            logits, _ = writer.read(vocabulary.encode(text)[None])
-            probabilities = np.exp(logits[0] - logits[0].max())
-            probabilities /= probabilities.sum()
-            best = np.argsort(-probabilities)[:top]
-            results.append([(vocabulary.chars[i], float(probabilities[i])) for i in best])
+        encoded = [vocabulary.encode(text) for text in texts]
+        results = [None] * len(texts)
+        # Texts of one length are read as one batch (no padding enters the LSTM's state).
+        for length in sorted({len(ids) for ids in encoded}):
+            rows = [i for i, ids in enumerate(encoded) if len(ids) == length]
+            logits, _ = writer.read(np.stack([encoded[i] for i in rows]))
+            for row, scores in zip(rows, logits):
+                probabilities = np.exp(scores - scores.max())
+                probabilities /= probabilities.sum()
+                best = np.argsort(-probabilities)[:top]
+                results[row] = [(vocabulary.chars[i], float(probabilities[i])) for i in best]
         return results
 
     # ----------------------------------------------------------------- evaluation

@@ -102,6 +102,17 @@ def test_predict_ranks_the_next_character(writer):
     assert len(ranked) == 3 and ranked[0][1] >= ranked[1][1] >= ranked[2][1]
 
 
+def test_predict_reads_texts_of_one_length_together_and_compiles_once(writer):
+    texts = ["the lazy ", "the quick b", "over the l", "the lazy ", "fox jump"]
+    together = writer.predict(texts)
+    one_by_one = [writer.predict(text)[0] for text in texts]
+    assert together[0] == together[3]  # in the order given
+    for a, b in zip(together, one_by_one):
+        assert [c for c, _ in a] == [c for c, _ in b]
+        np.testing.assert_allclose([p for _, p in a], [p for _, p in b], rtol=1e-4)
+    assert writer._writer().read_traces == 1  # every batch size and length reuses one compiled read
+
+
 def test_unseen_prime_characters_are_read_as_unknown_with_a_warning(writer, caplog):
     text = writer.generate("Zebra ", 10, seed=0)
     assert len(text) == 10 and "\ufffd" not in text
