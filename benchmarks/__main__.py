@@ -60,18 +60,18 @@ def quick(tasks, rounds):
 
 def markdown(rows, facts):
     head = ("| task | quality (after the short run) | toolkit / plain Keras, epoch wall | CPU | train /s toolkit | plain | "
-            "inference /s | pipeline /s | pipeline / train | peak MB |\n|---|---|---|---|---|---|---|---|---|---|")
+            "inference /s | pipeline /s | pipeline / train | peak MB | rounds |\n|---|---|---|---|---|---|---|---|---|---|---|")
     lines = [f"Machine: {facts['cpu']}, {facts['cores']} cores, GPUs: {facts['gpus'] or 'none'}; TensorFlow {facts['tensorflow']}, "
              f"Keras {facts['keras']}, Python {facts['python']}; {facts['date']}.", "", head]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['task']} | failed: {r['error']} |" + " |" * 8)
+            lines.append(f"| {r['task']} | failed: {r['error']} |" + " |" * 9)
             continue
         quality = ", ".join(f"{name} {value}" for name, value in r["quality"].items())
         unit = r["unit"]
         lines.append(f"| {r['task']} | {quality} | {r['ratio_wall']:.3f} | {r['ratio_cpu']:.3f} | {r['train_per_s']:,.0f} {unit} | "
                      f"{r['plain_train_per_s']:,.0f} | {r['infer_per_s']:,.0f} | {r['pipeline_per_s']:,.0f} | "
-                     f"{r['pipeline_over_train']:.0f}x | {r['peak_memory_mb']:,.0f} |")
+                     f"{r['pipeline_over_train']:.0f}x | {r['peak_memory_mb']:,.0f} | {r['rounds']} |")
     return "\n".join(lines) + "\n"
 
 

@@ -15,8 +15,8 @@ def test_pipeline_pass_counts_every_element_of_the_second_pass():
 def test_table_has_a_row_per_task_and_failed_tasks_say_so():
     row = {"task": "memnn", "unit": "questions", "quality": {"test accuracy": 0.8}, "ratio_wall": 0.915, "ratio_cpu": 0.886,
            "train_per_s": 3702.5, "plain_train_per_s": 3387.4, "infer_per_s": 6644.0, "pipeline_per_s": 115275.7,
-           "pipeline_over_train": 31.1, "peak_memory_mb": 965.6}
+           "pipeline_over_train": 31.1, "peak_memory_mb": 965.6, "rounds": 2}
     facts = {"cpu": "AMD EPYC", "cores": 2, "gpus": [], "tensorflow": "2.21.0", "keras": "3.15.1", "python": "3.11", "date": "2026-11-26"}
     table = markdown([row, {"task": "captioner", "error": "exit 1"}], facts)
-    assert "| memnn | test accuracy 0.8 | 0.915 | 0.886 | 3,702 questions | 3,387 | 6,644 | 115,276 | 31x | 966 |" in table
+    assert "| memnn | test accuracy 0.8 | 0.915 | 0.886 | 3,702 questions | 3,387 | 6,644 | 115,276 | 31x | 966 | 2 |" in table
     assert "| captioner | failed: exit 1 |" in table and "AMD EPYC, 2 cores, GPUs: none" in table
