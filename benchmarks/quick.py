@@ -136,7 +136,7 @@ def memnn(rounds, epochs=20):
         }
 
 
-def face_verifier(rounds, epochs=4):
+def face_verifier(rounds, epochs=8):
     import face_verifier as bench
 
     from deeptoolkit import FaceVerifier
