@@ -182,30 +182,28 @@ class Captioner(Task):
             log.info("cut %d captions longer than max_length=%d words", cut, steps - 1)
         return captions_in, captions_out
 
-    def _images_dataset(self, images):
-        """uint8 pixels per image: in memory as they are, or decoded and resized from files."""
-        import tensorflow as tf
-
-        if images.in_memory:
-            return tf.data.Dataset.from_tensor_slices(images.pixels)
-        size = self.config["image_size"]
-
-        def load(path):
-            image = tf.image.resize(image_files.decode_image(path, 3), size)
-            return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
-
-        return tf.data.Dataset.from_tensor_slices(images.paths).map(load, num_parallel_calls=tf.data.AUTOTUNE)
-
     def _batches(self, images, batch_size, shuffle=False):
         import tensorflow as tf
 
         captions_in, captions_out = self._encode_captions(images.captions)
-        pairs = tf.data.Dataset.from_tensor_slices((captions_in, captions_out))
-        elements = tf.data.Dataset.zip(self._images_dataset(images), pairs).map(
-            lambda image, pair: ({"image": image, "captions_in": pair[0]}, pair[1]))
         height, width = self.config["image_size"]
         cache = images.in_memory or len(images) * height * width * 3 <= CACHE_LIMIT_BYTES
-        return batched(elements, batch_size, shuffle=shuffle, seed=self.config["seed"], cache=cache)
+        source = images.pixels if images.in_memory else images.paths
+        elements = tf.data.Dataset.from_tensor_slices((source, captions_in, captions_out))
+        if shuffle and not cache:
+            # Streamed from disk: shuffle file names, not decoded images, or the shuffle buffer
+            # would hold every decoded image (see data/images.FileSplit.dataset).
+            elements = elements.shuffle(len(images), seed=self.config["seed"], reshuffle_each_iteration=True)
+        if not images.in_memory:
+            size = self.config["image_size"]
+
+            def load(path, captions_in, captions_out):
+                image = tf.image.resize(image_files.decode_image(path, 3), size)
+                return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8), captions_in, captions_out
+
+            elements = elements.map(load, num_parallel_calls=tf.data.AUTOTUNE)
+        elements = elements.map(lambda image, captions_in, captions_out: ({"image": image, "captions_in": captions_in}, captions_out))
+        return batched(elements, batch_size, shuffle=shuffle and cache, seed=self.config["seed"], cache=cache)
 
     def _build_model(self):
         config = self.config

@@ -19,6 +19,7 @@ from deeptoolkit.data import image_files
 from deeptoolkit.data.images import (
     DIGITS,
     ArraySplit,
+    FileSplit,
     as_image_batch,
     encode_labels,
     load_digits,
@@ -112,9 +113,14 @@ class ImageClassifier(Task):
             "value_max": source.value_max,
             "data": source.spec,
         }
-        train_ds = batched(
-            self._with_targets(self._parsed(train)), batch_size, shuffle=True, seed=self._run_seed(), cache=not train.streamed
-        )
+        if isinstance(train, FileSplit):
+            # Files are shuffled by name before decoding, so that memory stays flat (FileSplit.dataset).
+            parsed = train.dataset(self.state["channels"], self.state["image_size"], shuffle=True, seed=self._run_seed())
+            train_ds = batched(self._with_targets(parsed), batch_size, cache=False)
+        else:
+            train_ds = batched(
+                self._with_targets(self._parsed(train)), batch_size, shuffle=True, seed=self._run_seed(), cache=not train.streamed
+            )
         validation_ds = None
         if validation is not None and len(validation):
             validation_ds = batched(self._with_targets(self._parsed(validation)), batch_size, cache=not validation.streamed)

@@ -155,3 +155,23 @@ def test_a_frozen_applications_backbone_from_a_weights_file(scenes, tmp_path):
     assert loaded.caption(images[:3]) == model.caption(images[:3])
     with pytest.raises(DeeptoolkitError, match="Expected backbone 'resnet' or one of"):
         Captioner(backbone="AlexNet").fit(epochs=1)
+
+
+def test_files_beyond_the_cache_limit_stream_from_disk(tmp_path, monkeypatch):
+    from deeptoolkit.tasks import captioner as module
+
+    images, captions = shape_scenes.generate_scenes(40, seed=0)
+    rows = ["image,caption"]
+    for index, (image, references) in enumerate(zip(images, captions)):
+        write_image(str(tmp_path / "images" / f"{index}.png"), image)
+        rows += [f"{index}.png,{caption}" for caption in references]
+    (tmp_path / "captions.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.setattr(module, "CACHE_LIMIT_BYTES", 0)
+    model = Captioner(**{**SMALL, "epochs": 1, "validation_split": 0})
+    batches = model._training_data(str(tmp_path), None, 8).train
+    first = [b[0]["image"].numpy() for b in batches]
+    second = [b[0]["image"].numpy() for b in batches]
+    assert sum(len(b) for b in first) == 40 and first[0].dtype == np.uint8
+    assert not np.array_equal(np.concatenate(first), np.concatenate(second))  # reshuffled file names each epoch
+    model.fit(str(tmp_path), verbose=0)
+    assert isinstance(model.caption(images[0]), str)

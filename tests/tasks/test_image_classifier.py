@@ -126,6 +126,17 @@ def test_training_from_a_folder_streams_and_evaluates_its_validation_part(digit_
     assert classifier.predict(str(digit_folder / "1" / "0.png"))[0]["label"] in ("0", "1", "2")
 
 
+def test_a_streamed_folder_is_shuffled_by_file_before_decoding(digit_folder):
+    classifier = ImageClassifier(seed=0, validation_split=0)
+    batches = classifier._training_data(str(digit_folder), None, 6).train
+    # Targets come one-hot (label smoothing is on by default).
+    first_epoch = np.concatenate([labels.numpy().argmax(-1) for _, labels in batches])
+    second_epoch = np.concatenate([labels.numpy().argmax(-1) for _, labels in batches])
+    assert sorted(first_epoch.tolist()) == [0] * 8 + [1] * 8 + [2] * 8  # every file once per epoch
+    assert len(set(first_epoch[:6])) > 1  # the folder lists class by class; batches mix them
+    assert not np.array_equal(first_epoch, second_epoch)  # a new order every epoch
+
+
 def test_training_on_a_tfds_data_set_scores_its_test_split():
     import tensorflow_datasets as tfds
 
