@@ -31,6 +31,7 @@ import re
 import numpy as np
 
 from deeptoolkit.data import image_files, shape_scenes
+from deeptoolkit.data.images import as_rgb
 from deeptoolkit.errors import DeeptoolkitError
 
 log = logging.getLogger("deeptoolkit")
@@ -244,9 +245,7 @@ def _from_arrays(images, captions):
         raise DeeptoolkitError(f"Expected images of shape (N, H, W, 3) (or 1 or 4 channels). Received: images of shape {images.shape}")
     if len(captions) != len(images):
         raise DeeptoolkitError(f"Expected one caption (or list of captions) per image. Received: {len(images)} images, {len(captions)} captions")
-    if images.shape[-1] == 1:
-        images = np.repeat(images, 3, axis=-1)
-    images = np.clip(images[..., :3], 0, 255).astype("uint8")
+    images = np.clip(as_rgb(images), 0, 255).astype("uint8")
     captions = [[c] if isinstance(c, str) else list(c) for c in captions]
     for index, texts in enumerate(captions):
         if not any(tokenize(t) for t in texts):

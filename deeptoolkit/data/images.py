@@ -158,6 +158,14 @@ def as_image_batch(images, what="images"):
     return images
 
 
+def as_rgb(images):
+    """Pixels (..., 1 | 3 | 4) as RGB (..., 3): greyscale repeated, alpha dropped (as for files)."""
+    channels = images.shape[-1]
+    if channels == 1:
+        return np.repeat(images, 3, axis=-1)
+    return images[..., :3] if channels == 4 else images
+
+
 def encode_labels(labels, class_names=None):
     """Integer labels and class names for any labels; known `class_names` fix the mapping."""
     labels = np.asarray(labels)

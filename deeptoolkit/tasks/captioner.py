@@ -16,6 +16,7 @@ import numpy as np
 
 from deeptoolkit.data import captions as caption_data
 from deeptoolkit.data import image_files
+from deeptoolkit.data.images import as_rgb
 from deeptoolkit.data.pipeline import batched
 from deeptoolkit.data.word_vocabulary import WordVocabulary
 from deeptoolkit.decoding import StepDecoder
@@ -280,7 +281,7 @@ class Captioner(Task):
                     array = array[..., None]
                 if array.ndim != 3 or array.shape[-1] not in (1, 3, 4) or min(array.shape[:2]) < 1:
                     raise DeeptoolkitError(f"Expected an image array (H, W), (H, W, 1), (H, W, 3) or (H, W, 4). Received: image {index} of shape {array.shape}")
-                array = array[..., :3] if array.shape[-1] == 4 else np.repeat(array, 3, -1) if array.shape[-1] == 1 else array
+                array = as_rgb(array)
             out.append(tf.image.resize(tf.cast(array, tf.float32), size))
         return np.stack([np.asarray(x) for x in out])
 
