@@ -12,6 +12,11 @@ back into u; the answer is a softmax over the answer vocabulary. The paper's cho
   does not over-fit the exact distances;
 - adjacent weight tying: hop k's output embedding is hop k+1's input embedding, and the
   question shares the first input embedding;
+- the answer is read through the last output embedding (W^T = C^K, the paper's adjacent
+  tying): an answer that is a word scores by how much of that word the hops read, which
+  is what lets "what is the hallway east of ?" pick the right word of the right sentence
+  (qa4: 0.1% error tied, 18% with a free dense layer). Answers that are not one story
+  word ("yes", "apple,football") get vectors of their own;
 - linear start (LS): the attention softmax can be switched off for the first epochs (see
   `LinearStart`), which the paper found to avoid poor local minima.
 """
@@ -25,12 +30,16 @@ class MemoryHops(layers.Layer):
     """Embeds story and question and runs the K attention hops; returns (state u, attention).
 
     Inputs: story ids (B, N, J) with the most recent sentence first and 0 for padding,
-    question ids (B, J). Outputs: u (B, d) and attention (B, K, N).
+    question ids (B, J). Outputs: answer logits (B, A) and attention (B, K, N), where
+    `answer_words` gives each answer's word id (0 for an answer that is not one word).
+    Without `answer_words` (models saved before answers were tied), the first output is
+    the final state u (B, d), which a dense layer turns into logits.
     """
 
-    def __init__(self, vocab_size, dim=50, hops=3, position=True, time_noise=0.1, **kwargs):
+    def __init__(self, vocab_size, dim=50, hops=3, position=True, time_noise=0.1, answer_words=None, **kwargs):
         super().__init__(**kwargs)
         self.vocab_size = vocab_size
+        self.answer_words = None if answer_words is None else [int(i) for i in answer_words]
         self.dim = dim
         self.hops = hops
         self.position = position
@@ -50,6 +59,9 @@ class MemoryHops(layers.Layer):
             self.add_weight(shape=(self.memory_size, self.dim), initializer=init, name=f"time_{k}")
             for k in range(self.hops + 1)
         ]
+        if self.answer_words is not None:
+            # Answers that are not a story word ("yes", "s,e") have free vectors instead.
+            self.answer_free = self.add_weight(shape=(len(self.answer_words), self.dim), initializer=init, name="answer_free")
         # 1 = softmax attention; 0 = linear attention during linear start. Not trained.
         self.softmax_on = self.add_weight(shape=(), initializer="ones", trainable=False, name="softmax_on")
 
@@ -90,28 +102,41 @@ class MemoryHops(layers.Layer):
             weights = self.softmax_on * soft + (1.0 - self.softmax_on) * linear
             attention.append(weights)
             u = u + ops.einsum("bn,bnd->bd", ops.cast(weights, self.compute_dtype), memory_out)
-        return u, ops.stack(attention, axis=1)
+        return self._answer_logits(u), ops.stack(attention, axis=1)
+
+    def _answer_logits(self, u):
+        if self.answer_words is None:
+            return u
+        ids = ops.convert_to_tensor(self.answer_words, "int32")
+        is_word = ops.expand_dims(ops.cast(ids > 0, self.compute_dtype), -1)
+        answers = ops.take(self.embeddings[self.hops], ids, axis=0) * is_word + ops.cast(self.answer_free, self.compute_dtype) * (1.0 - is_word)
+        return ops.cast(ops.einsum("bd,ad->ba", u, answers), "float32")
 
     def compute_output_spec(self, inputs, training=False):
         story, _ = inputs
         batch = story.shape[0]
+        first = (batch, self.dim) if self.answer_words is None else (batch, len(self.answer_words))
         return (
-            keras.KerasTensor((batch, self.dim), dtype=self.compute_dtype),
+            keras.KerasTensor(first, dtype=self.compute_dtype if self.answer_words is None else "float32"),
             keras.KerasTensor((batch, self.hops, story.shape[1]), dtype="float32"),
         )
 
     def get_config(self):
         config = super().get_config()
-        config.update(vocab_size=self.vocab_size, dim=self.dim, hops=self.hops, position=self.position, time_noise=self.time_noise)
+        config.update(vocab_size=self.vocab_size, dim=self.dim, hops=self.hops, position=self.position, time_noise=self.time_noise,
+                      answer_words=self.answer_words)
         return config
 
 
-def memn2n(vocab_size, num_answers, memory_size, sentence_length, dim=50, hops=3, position=True, time_noise=0.1):
-    """The memory network as a Keras model: (story, question) -> answer probabilities."""
+def memn2n(vocab_size, answer_words, memory_size, sentence_length, dim=50, hops=3, position=True, time_noise=0.1):
+    """The memory network as a Keras model: (story, question) -> answer probabilities.
+
+    `answer_words`: for each answer, its id in the word vocabulary, or 0 if it is not one word.
+    """
     story = keras.Input((memory_size, sentence_length), dtype="int32", name="story")
     question = keras.Input((sentence_length,), dtype="int32", name="question")
-    state, attention = MemoryHops(vocab_size, dim, hops, position, time_noise, name="memory")([story, question])
-    logits = layers.Dense(num_answers, use_bias=False, name="answer_logits")(state)
+    hops_layer = MemoryHops(vocab_size, dim, hops, position, time_noise, answer_words=answer_words, name="memory")
+    logits, attention = hops_layer([story, question])
     probabilities = layers.Activation("softmax", dtype="float32", name="answer")(logits)
     return keras.Model([story, question], probabilities, name="memn2n")
 
@@ -123,35 +148,20 @@ def with_attention(model):
 
 
 class LinearStart(keras.callbacks.Callback):
-    """Train with linear attention until validation loss stalls (or `max_epochs`), then softmax.
+    """Train the first `epochs` epochs with linear attention, then with the softmax.
 
     The paper's linear start: without the softmax the early gradients reach every memory,
-    which avoids the local minima that 2- and 3-fact tasks otherwise fall into.
+    which avoids the local minima that 2- and 3-fact tasks otherwise fall into. As in the
+    paper's code, the switch comes after a fixed number of epochs. Set at the start of every
+    epoch, so that a resumed run is in the right mode from its first epoch.
     """
 
-    def __init__(self, max_epochs, patience=3, monitor="val_loss"):
+    def __init__(self, epochs):
         super().__init__()
-        self.max_epochs = max_epochs
-        self.patience = patience
-        self.monitor = monitor
-        self.best = float("inf")
-        self.wait = 0
-        self.switched_at = None
+        self.epochs = epochs
 
-    def on_train_begin(self, logs=None):
-        self.model.get_layer("memory").softmax_on.assign(0.0)
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.switched_at is not None:
-            return
-        value = (logs or {}).get(self.monitor, (logs or {}).get("loss"))
-        if value is not None and value < self.best - 1e-4:
-            self.best, self.wait = value, 0
-        else:
-            self.wait += 1
-        if self.wait >= self.patience or epoch + 1 >= self.max_epochs:
-            self.model.get_layer("memory").softmax_on.assign(1.0)
-            self.switched_at = epoch + 1
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.get_layer("memory").softmax_on.assign(0.0 if epoch < self.epochs else 1.0)
 
     def on_train_end(self, logs=None):
         self.model.get_layer("memory").softmax_on.assign(1.0)
