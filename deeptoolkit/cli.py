@@ -15,13 +15,18 @@
     deeptoolkit memnn answer MODEL --story FILE "where is the ring ?"
     deeptoolkit info [--json]
 
-Bad input ends with a one-line `Error: ...` and exit status 1, never a traceback.
+Bad input ends with a one-line `Error: ...` and exit status 1, never a traceback. Anything
+else is a bug: a short message says where to report it, with the full traceback saved to a
+file it names, and the exit status is 70 (EX_SOFTWARE).
 """
 
+import datetime
 import functools
 import json
 import logging
 import os
+import tempfile
+import traceback
 
 import click
 
@@ -30,8 +35,24 @@ from deeptoolkit.errors import DeeptoolkitError
 PRECISION_CHOICES = ["auto", "float32", "mixed_float16", "mixed_bfloat16"]
 
 
+class InternalError(click.ClickException):
+    """An error the toolkit did not expect: a bug, reported with where its traceback went."""
+
+    exit_code = 70  # EX_SOFTWARE
+
+
+def save_traceback(error):
+    """Write the current exception's full traceback to a new file and return its path."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    handle, path = tempfile.mkstemp(prefix=f"deeptoolkit-crash-{stamp}-", suffix=".txt")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write("".join(traceback.format_exception(error)))
+    return path
+
+
 def friendly_errors(command):
-    """Turn the library's errors (and unreadable paths) into click's one-line error."""
+    """Turn the library's errors (and unreadable paths) into click's one-line error, and
+    anything unexpected into a bug report pointer with the traceback saved to a file."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -41,6 +62,14 @@ def friendly_errors(command):
             raise click.ClickException(str(error)) from None
         except OSError as error:
             raise click.ClickException(f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as error:  # noqa: BLE001 - the last line of defence: never a raw traceback
+            path = save_traceback(error)
+            raise InternalError(
+                f"unexpected {type(error).__name__}: {error}. This is a bug in deeptoolkit; please report it on the "
+                f"deeptoolkit issue tracker with the full traceback saved in {path} and the output of `deeptoolkit info`."
+            ) from None
 
     return wrapper
 
@@ -99,6 +128,7 @@ def main():
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@friendly_errors
 def info(as_json):
     """Versions, devices and what --precision auto resolves to here."""
     from deeptoolkit import runtime

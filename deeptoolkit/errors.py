@@ -15,3 +15,7 @@ class NotFittedError(DeeptoolkitError):
 
 class ModelFileError(DeeptoolkitError):
     """A path that should hold a saved model does not, or holds one this version can't read."""
+
+
+class TrainingDivergedError(DeeptoolkitError):
+    """The training loss became NaN or infinite; the message names the epoch and step."""

@@ -88,4 +88,10 @@ def read_model(path, custom_objects=None):
                 os.path.join(work, MODEL_NAME), custom_objects=custom_objects, compile=False, safe_mode=True
             )
         except Exception as error:  # any failure to rebuild the graph means a bad or foreign file
+            if "safe_mode" in str(error) or "arbitrary code" in str(error):
+                raise ModelFileError(
+                    "Refused to load: the model holds Python code (a Lambda layer or a pickled function), and loading it "
+                    "could run arbitrary code; deeptoolkit only loads models made of registered layers. "
+                    f"Received: path={path!r}"
+                ) from error
             raise ModelFileError(f"The model inside this file could not be read ({error}). Received: path={path!r}") from error

@@ -80,3 +80,33 @@ def test_wrong_channel_image_is_one_line(run, saved_classifier, tmp_path):
 def test_bad_option_values_are_refused_by_click(run):
     result = run("image-classifier", "train", "--epochs", 0)
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_an_unexpected_error_points_to_a_bug_report_and_saves_the_traceback(run, monkeypatch):
+    from deeptoolkit import runtime
+
+    def broken():
+        raise RuntimeError("something inside broke")
+
+    monkeypatch.setattr(runtime, "describe", broken)
+    result = run("info")
+    assert result.exit_code == 70 and "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1 and "unexpected RuntimeError: something inside broke" in errors[0] and "bug" in errors[0]
+    path = errors[0].split("saved in ")[1].split(" and the output")[0]
+    with open(path, encoding="utf-8") as saved:
+        text = saved.read()
+    assert "Traceback" in text and "something inside broke" in text and "in broken" in text
+
+
+def test_a_diverged_run_is_a_one_line_error(run, monkeypatch, tmp_path):
+    from deeptoolkit.errors import TrainingDivergedError
+    from deeptoolkit.tasks.base import Task
+
+    def diverge(self, *args, **kwargs):
+        raise TrainingDivergedError("Training stopped: the loss became nan at epoch 3, step 7.")
+
+    monkeypatch.setattr(Task, "fit", diverge)
+    result = run("image-classifier", "train", "--out", tmp_path / "run")
+    _one_line_error(result, "epoch 3, step 7")
+    assert result.exit_code == 1

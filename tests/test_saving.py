@@ -79,3 +79,23 @@ def test_a_failed_save_leaves_the_previous_file_intact(tmp_path, monkeypatch):
         saving.write_artifact(path, {"task": "second"}, Broken())
     assert open(path, "rb").read() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.dtk"]  # no temporary left behind
+
+
+def test_a_model_with_a_lambda_layer_is_refused_as_code(tmp_path):
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs))
+    path = saving.write_artifact(tmp_path / "lambda.dtk", {"task": "ImageClassifier"}, model)
+    with pytest.raises(ModelFileError, match="Refused to load: the model holds Python code"):
+        saving.read_model(path)
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.9, 0.99])
+def test_a_truncated_model_file_is_a_clear_error(tmp_path, keep):
+    import deeptoolkit
+
+    path = saving.write_artifact(tmp_path / "m.dtk", {"task": "ImageClassifier"}, _tiny_model())
+    data = open(path, "rb").read()
+    with open(path, "wb") as handle:
+        handle.write(data[: int(len(data) * keep)])
+    with pytest.raises(ModelFileError, match="m.dtk"):
+        deeptoolkit.load(path)

@@ -16,7 +16,17 @@ import keras
 
 from deeptoolkit import runtime, saving
 from deeptoolkit.data.splits import stratified_split
-from deeptoolkit.errors import DeeptoolkitError, ModelFileError, NotFittedError
+from deeptoolkit.errors import (
+    DeeptoolkitError,
+    ModelFileError,
+    NotFittedError,
+    TrainingDivergedError,
+)
+from deeptoolkit.tasks.divergence import (
+    LossBecameNonFinite,
+    NonFiniteLossGuard,
+    diverged_message,
+)
 
 log = logging.getLogger("deeptoolkit")
 
@@ -124,15 +134,21 @@ class Task:
             arguments["optimizer"] = runtime.wrap_optimizer(arguments["optimizer"], precision)
             model.compile(jit_compile=runtime.resolve_jit_compile(self.config.get("jit_compile", "auto")), **arguments)
 
-        callbacks = self._callbacks(training.validation is not None, resume, checkpoint_dir, tensorboard) + list(callbacks or [])
-        history = model.fit(
-            training.train,
-            validation_data=training.validation,
-            epochs=epochs,
-            callbacks=callbacks,
-            verbose=verbose,
-            shuffle=False,  # the pipeline already shuffles, with the seed
-        )
+        guard = NonFiniteLossGuard()
+        callbacks = [guard] + self._callbacks(training.validation is not None, resume, checkpoint_dir, tensorboard) + list(callbacks or [])
+        try:
+            history = model.fit(
+                training.train,
+                validation_data=training.validation,
+                epochs=epochs,
+                callbacks=callbacks,
+                verbose=verbose,
+                shuffle=False,  # the pipeline already shuffles, with the seed
+            )
+        except LossBecameNonFinite as error:
+            guard.restore()
+            self.model = model
+            raise TrainingDivergedError(diverged_message(error, guard, checkpoint_dir)) from None
         self.model = model
         self.history = {name: [float(v) for v in values] for name, values in history.history.items()}
         return history
@@ -159,7 +175,8 @@ class Task:
                 shutil.rmtree(backup_dir)
             elif resume and not os.path.isdir(backup_dir):
                 log.warning("resume: no interrupted run in %s; starting from epoch 1", checkpoint_dir)
-            callbacks.append(keras.callbacks.BackupAndRestore(backup_dir))
+            # double_checkpoint: a crash while the backup is written leaves the one before.
+            callbacks.append(keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True))
         if tensorboard is not None:
             callbacks.append(keras.callbacks.TensorBoard(log_dir=os.fspath(tensorboard)))
         return callbacks
