@@ -110,7 +110,11 @@ def read_flickr_tokens(path):
 
 def read_caption_csv(path):
     """{image name: [caption words]} from a CSV with the header `image,caption`."""
-    rows = csv.reader(_read_text(path).splitlines())
+    reader = csv.reader(_read_text(path).splitlines())
+    try:
+        rows = iter(list(reader))
+    except csv.Error as error:  # e.g. a field over the csv module's size limit
+        raise DeeptoolkitError(f"Expected `image,caption` CSV rows. Received: {path}:{reader.line_num}: {error}") from None
     header = [cell.strip().lower() for cell in next(rows, [])]
     if "image" not in header or "caption" not in header:
         raise DeeptoolkitError(f"Expected a CSV header with `image` and `caption` columns. Received: {path}:1: {header}")
