@@ -99,7 +99,8 @@ class MemoryHops(layers.Layer):
             scores = ops.cast(ops.einsum("bnd,bd->bn", memory_in, u), "float32")
             soft = ops.softmax(ops.where(filled, scores, -1e9), axis=-1)
             linear = ops.where(filled, scores, 0.0)
-            weights = self.softmax_on * soft + (1.0 - self.softmax_on) * linear
+            on = ops.cast(self.softmax_on, "float32")  # read autocast to bfloat16/float16 under mixed precision
+            weights = on * soft + (1.0 - on) * linear
             attention.append(weights)
             u = u + ops.einsum("bn,bnd->bd", ops.cast(weights, self.compute_dtype), memory_out)
         return self._answer_logits(u), ops.stack(attention, axis=1)

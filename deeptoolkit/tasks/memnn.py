@@ -263,7 +263,7 @@ class MemNN(Task):
         memory, asked, notes = encoding.encode_one([babi.tokenize(s) for s in sentences], babi.tokenize(question))
         if notes["truncated"]:
             log.warning("%d sentence(s) longer than the model's %d words were cut", notes["truncated"], encoding.sentence_length)
-        probabilities, attention = self._explained()({"story": memory[None], "question": asked[None]}, training=False)
+        probabilities, attention = self._explained()(memory[None], asked[None])
         probabilities, attention = np.asarray(probabilities)[0], np.asarray(attention)[0]
         best = int(probabilities.argmax())
         kept = sentences[-encoding.memory_size:]
@@ -290,8 +290,13 @@ class MemNN(Task):
         }
 
     def _explained(self):
+        """(story, question) -> (probabilities, attention), compiled once: every story is
+        padded to the model's N x J, so `answer` runs one graph traced a single time."""
         if self._explainer is None:
-            self._explainer = with_attention(self.model)
+            import tensorflow as tf
+
+            explained = with_attention(self.model)
+            self._explainer = tf.function(lambda story, question: explained({"story": story, "question": question}, training=False))
         return self._explainer
 
     def predict(self, data, batch_size=None):

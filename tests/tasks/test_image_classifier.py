@@ -216,3 +216,15 @@ def test_resume_continues_an_interrupted_run(tmp_path):
 def test_resume_needs_a_checkpoint_dir():
     with pytest.raises(DeeptoolkitError, match="checkpoint_dir"):
         ImageClassifier().fit(resume=True)
+
+
+def test_predict_traces_at_most_twice_whatever_the_batch_sizes(trained_classifier, digits):
+    # Keras traces the first shape, then once more with the batch dimension relaxed.
+    images = digits.test.images
+    for count in (1, 7, 100, 1, 7, 100):
+        trained_classifier.predict(images[:count])
+    traced = trained_classifier.model.predict_function.experimental_get_tracing_count()
+    for count in (3, 50, 1):
+        trained_classifier.predict(images[:count])
+    assert traced <= 2
+    assert trained_classifier.model.predict_function.experimental_get_tracing_count() == traced

@@ -156,3 +156,21 @@ def test_restarts_keep_the_run_with_the_lowest_validation_loss(story_files):
 def test_bad_config_is_refused_at_fit(config, name):
     with pytest.raises(DeeptoolkitError, match=name):
         MemNN(**config).fit()
+
+
+def test_answer_runs_one_graph_traced_once(reader):
+    reader.answer(STORY, "where is bilbo ?")
+    reader.answer(STORY + "\nfrodo went to the shire .", "where is the ring ?")
+    reader.answer("frodo got the ring .", "where is frodo now ?")
+    assert reader._explained().experimental_get_tracing_count() == 1
+
+
+@pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
+def test_the_network_runs_under_mixed_precision(precision):
+    from deeptoolkit import runtime
+
+    with runtime.precision_scope(precision):
+        model = memn2n(vocab_size=6, answer_words=[3, 0], memory_size=4, sentence_length=5, dim=8)
+    story = np.array([[[2, 3, 4, 0, 0], [5, 2, 0, 0, 0], [0] * 5, [0] * 5]], "int32")
+    probabilities = np.asarray(model([story, np.array([[2, 4, 0, 0, 0]], "int32")]))
+    assert probabilities.dtype == np.float32 and np.allclose(probabilities.sum(), 1.0, atol=1e-3)
