@@ -85,17 +85,19 @@ def wrap_optimizer(optimizer, precision):
     return optimizer
 
 
-def resolve_jit_compile(jit_compile="auto"):
+def resolve_jit_compile(jit_compile="auto", xla_on_cpu=False):
     """What to pass to `Model.compile(jit_compile=...)` for `jit_compile` on this machine.
 
     On the CPU, XLA made the LeNet-5 training step about 4x slower than TensorFlow's own
-    kernels (benchmarks/image_classifier.py precision), so `auto` means off there; on a GPU,
-    `auto` leaves the choice to Keras (on wherever every layer supports it).
+    kernels (benchmarks/image_classifier.py precision), so `auto` means off there, unless
+    the task measured itself faster with it (`xla_on_cpu`: the memory network's many small
+    ops fuse, 0.59x the epoch wall time, benchmarks/precision.py); on a GPU, `auto` leaves
+    the choice to Keras (on wherever every layer supports it).
     """
     if jit_compile not in ("auto", True, False):
         raise DeeptoolkitError(f"jit_compile must be 'auto', True or False. Received: jit_compile={jit_compile!r}")
     if jit_compile == "auto" and not tf.config.list_physical_devices("GPU"):
-        return False
+        return bool(xla_on_cpu)
     return jit_compile
 
 

@@ -49,6 +49,9 @@ class Task:
     # precision="auto" on a CPU with native bfloat16: True where the task measured faster
     # under mixed_bfloat16 at the same quality (see runtime.resolve_precision).
     bfloat16_on_cpu = False
+    # jit_compile="auto" on a CPU: True where the task measured faster under XLA at the same
+    # quality (benchmarks/precision.py; see runtime.resolve_jit_compile).
+    xla_on_cpu = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -132,7 +135,8 @@ class Task:
                 model = self._build_model()
             arguments = self._compile_arguments(total_steps=_total_steps(training.steps_per_epoch, epochs))
             arguments["optimizer"] = runtime.wrap_optimizer(arguments["optimizer"], precision)
-            model.compile(jit_compile=runtime.resolve_jit_compile(self.config.get("jit_compile", "auto")), **arguments)
+            jit_compile = runtime.resolve_jit_compile(self.config.get("jit_compile", "auto"), xla_on_cpu=self.xla_on_cpu)
+            model.compile(jit_compile=jit_compile, **arguments)
 
         guard = NonFiniteLossGuard()
         callbacks = [guard] + self._callbacks(training.validation is not None, resume, checkpoint_dir, tensorboard) + list(callbacks or [])

@@ -158,6 +158,10 @@ def test_bad_config_is_refused_at_fit(config, name):
         MemNN(**config).fit()
 
 
+def test_jit_compile_auto_compiles_the_memory_network_with_xla_on_a_cpu(reader):
+    assert reader.model.jit_compile is True  # measured faster (benchmarks/precision.py)
+
+
 def test_answer_runs_one_graph_traced_once(reader):
     reader.answer(STORY, "where is bilbo ?")
     reader.answer(STORY + "\nfrodo went to the shire .", "where is the ring ?")
