@@ -11,7 +11,9 @@ with one rename, so a crash while saving leaves the previous file intact.
 
 import json
 import os
+import shutil
 import tempfile
+import time
 import zipfile
 
 import keras
@@ -22,6 +24,9 @@ from deeptoolkit.version import FORMAT_VERSION, __version__
 META_NAME = "deeptoolkit.json"
 MODEL_NAME = "model.keras"
 DEFAULT_FILENAME = "model.dtk"
+SAVE_PREFIX = ".dtk-save-"
+# A save folder untouched this long belongs to a save that was killed, not to one running now.
+ABANDONED_AFTER_S = 3600
 
 
 def resolve_model_path(path):
@@ -42,7 +47,8 @@ def write_artifact(path, meta, model):
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     meta = dict(meta, format_version=FORMAT_VERSION, deeptoolkit_version=__version__)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".dtk-save-") as work:
+    _remove_abandoned_saves(folder)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=SAVE_PREFIX) as work:
         model_file = os.path.join(work, MODEL_NAME)
         model.save(model_file)
         partial = os.path.join(work, "artifact.partial")
@@ -53,6 +59,18 @@ def write_artifact(path, meta, model):
             os.fsync(handle.fileno())
         os.replace(partial, path)
     return path
+
+
+def _remove_abandoned_saves(folder):
+    """Delete the work folders of saves killed half-way (a crash skips their clean-up)."""
+    now = time.time()
+    for entry in os.scandir(folder):
+        if entry.name.startswith(SAVE_PREFIX) and entry.is_dir(follow_symlinks=False):
+            try:
+                if now - entry.stat(follow_symlinks=False).st_mtime > ABANDONED_AFTER_S:
+                    shutil.rmtree(entry.path, ignore_errors=True)
+            except OSError:
+                pass  # gone already, or not ours to remove
 
 
 def read_meta(path):

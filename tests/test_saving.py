@@ -99,3 +99,18 @@ def test_a_truncated_model_file_is_a_clear_error(tmp_path, keep):
         handle.write(data[: int(len(data) * keep)])
     with pytest.raises(ModelFileError, match="m.dtk"):
         deeptoolkit.load(path)
+
+
+def test_work_folders_of_killed_saves_are_removed_once_abandoned(tmp_path):
+    import os
+    import time
+
+    old, recent = tmp_path / ".dtk-save-killed", tmp_path / ".dtk-save-running"
+    for folder in (old, recent):
+        folder.mkdir()
+        (folder / "artifact.partial").write_bytes(b"half")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    saving.write_artifact(tmp_path / "m.dtk", {"task": "x"}, _tiny_model())
+    assert not old.exists()  # a save killed long ago
+    assert recent.exists()  # perhaps another process saving right now
