@@ -82,7 +82,8 @@ def training_options(command):
         click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Global batch size."),
         click.option("--out", type=click.Path(file_okay=False), default=None, help="Run folder: model.dtk, checkpoints, history."),
         click.option("--precision", type=click.Choice(PRECISION_CHOICES), default="auto", show_default=True),
-        click.option("--distribute", type=click.Choice(["mirrored"]), default=None, help="tf.distribute strategy."),
+        click.option("--distribute", type=click.Choice(["mirrored", "multiworker"]), default=None,
+                     help="tf.distribute strategy: mirrored (the GPUs of this machine) or multiworker (the machines TF_CONFIG names)."),
         click.option("--seed", type=int, default=None, help="Make the run repeatable (on CPU)."),
         click.option("--resume", is_flag=True, help="Continue an interrupted run in --out from its last completed epoch."),
         click.option("--tensorboard", type=click.Path(file_okay=False), default=None, help="Write TensorBoard logs here."),
@@ -97,12 +98,16 @@ def _train_save_score(task, data, epochs, batch_size, out, resume, tensorboard, 
                       evaluate_arguments=None):
     """What every `train` command does: fit with checkpoints in OUT, save OUT/model.dtk, score."""
     from deeptoolkit import plots as figures
+    from deeptoolkit.multiworker import is_chief, worker_name
 
     out = out or os.path.join("runs", task.cli_name)
     task.fit(data, epochs=epochs, batch_size=batch_size, resume=resume, checkpoint_dir=os.path.join(out, "checkpoints"),
              tensorboard=tensorboard, **(fit_arguments or {}))
     click.echo(f"precision: {task.state['precision']}")
-    click.echo(f"saved {task.save(os.path.join(out, 'model.dtk'))}")
+    if is_chief():
+        click.echo(f"saved {task.save(os.path.join(out, 'model.dtk'))}")
+    else:
+        click.echo(f"{worker_name()} finished; the chief saves the model and plots")
     if plots:
         click.echo(f"wrote {figures.training_curves(task.history, os.path.join(plots, 'training_curves.png'))}")
     return task.evaluate(**(evaluate_arguments or {}))

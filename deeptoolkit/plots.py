@@ -8,6 +8,8 @@ matplotlib.use("Agg")  # files only; no display is needed or assumed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from deeptoolkit import multiworker  # noqa: E402
+
 
 def training_curves(history, path):
     """One panel per metric (loss, accuracy, ...), training and validation overlaid."""
@@ -141,6 +143,9 @@ def distance_histograms(distances, same, threshold, path, title="Distances of ge
 
 def _save(figure, path):
     path = os.fspath(path)
+    if not multiworker.is_chief():  # in a multi-worker run the chief alone writes figures
+        plt.close(figure)
+        return path
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     figure.tight_layout()
     figure.savefig(path, dpi=120)

@@ -13,10 +13,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from deeptoolkit import multiworker
 from deeptoolkit.errors import DeeptoolkitError
 
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
-DISTRIBUTIONS = (None, "mirrored")
+DISTRIBUTIONS = (None, "mirrored", "multiworker")
 
 
 def gpu_compute_capabilities():
@@ -106,17 +107,46 @@ def get_strategy(distribute=None):
 
     `mirrored` replicates over every local GPU, or over every logical CPU device when
     there is no GPU (which is how the tests exercise it on two logical CPUs).
+    `multiworker` trains on the machines TF_CONFIG names (see `deeptoolkit.multiworker`);
+    it must be the first thing TensorFlow does in the process.
     """
     if distribute not in DISTRIBUTIONS:
         names = ", ".join(repr(d) for d in DISTRIBUTIONS)
         raise DeeptoolkitError(f"distribute must be one of {names}. Received: distribute={distribute!r}")
     if distribute is None:
         return tf.distribute.get_strategy()
+    if distribute == "multiworker":
+        return multiworker.strategy()
     devices = [d.name for d in tf.config.list_logical_devices("GPU")]
     if not devices:
         devices = [d.name for d in tf.config.list_logical_devices("CPU")]
     cross_device_ops = None if tf.config.list_logical_devices("GPU") else tf.distribute.ReductionToOneDevice()
     return tf.distribute.MirroredStrategy(devices=devices, cross_device_ops=cross_device_ops)
+
+
+def prepare_model(model):
+    """Whatever the strategy in use needs done to a compiled model before training with it."""
+    return multiworker.prepare_model(model)
+
+
+def shard_by_example(dataset):
+    """Tell tf.distribute to shard `dataset` between workers by element.
+
+    Its default (AUTO) looks for input files to split and, finding a pipeline built from
+    tensors, falls back to the same element sharding with a warning. Each worker keeps
+    every N-th element of the same shuffled order, so the workers must shuffle alike: the
+    same seed (see `Task.fit`).
+    """
+    if not multiworker.active() or dataset is None:
+        return dataset
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options)
+
+
+def is_chief():
+    """True where this process writes files: always, except for non-chief workers of a multi-worker run."""
+    return multiworker.is_chief()
 
 
 def set_seed(seed):

@@ -14,7 +14,7 @@ import shutil
 
 import keras
 
-from deeptoolkit import runtime, saving
+from deeptoolkit import multiworker, runtime, saving
 from deeptoolkit.data.splits import stratified_split
 from deeptoolkit.errors import (
     DeeptoolkitError,
@@ -122,6 +122,12 @@ class Task:
         if resume and checkpoint_dir is None:
             raise DeeptoolkitError("resume=True needs the checkpoint_dir of the interrupted run. Received: checkpoint_dir=None")
         self._check_config()
+        # First: a multi-worker strategy can only be created before TensorFlow runs anything.
+        strategy = runtime.get_strategy(self.config.get("distribute"))
+        if self.config.get("distribute") == "multiworker" and self.config.get("seed") is None:
+            # Workers shard one shuffled order between them, so they must shuffle alike.
+            log.warning("distribute='multiworker' with seed=None: every worker uses seed=0 so that they shuffle alike")
+            self.config["seed"] = 0
         precision = runtime.resolve_precision(self.config.get("precision", "auto"), bfloat16_on_cpu=self.bfloat16_on_cpu)
         if self.config.get("precision", "auto") == "auto":
             log.info("precision auto: %s", precision)
@@ -129,7 +135,7 @@ class Task:
 
         training = self._training_data(data, labels, batch_size)
         self.state["precision"] = precision
-        strategy = runtime.get_strategy(self.config.get("distribute"))
+        training.train, training.validation = runtime.shard_by_example(training.train), runtime.shard_by_example(training.validation)
         with strategy.scope():
             with runtime.precision_scope(precision):
                 model = self._build_model()
@@ -137,6 +143,7 @@ class Task:
             arguments["optimizer"] = runtime.wrap_optimizer(arguments["optimizer"], precision)
             jit_compile = runtime.resolve_jit_compile(self.config.get("jit_compile", "auto"), xla_on_cpu=self.xla_on_cpu)
             model.compile(jit_compile=jit_compile, **arguments)
+        runtime.prepare_model(model)
 
         guard = NonFiniteLossGuard()
         callbacks = [guard] + self._callbacks(training.validation is not None, resume, checkpoint_dir, tensorboard) + list(callbacks or [])
@@ -173,7 +180,8 @@ class Task:
                 )
             )
         if checkpoint_dir is not None:
-            backup_dir = os.path.join(os.fspath(checkpoint_dir), "backup")
+            # Each worker of a multi-worker run keeps its own backup: they must not write one file.
+            backup_dir = os.path.join(os.fspath(checkpoint_dir), "backup" if runtime.is_chief() else f"backup-{multiworker.worker_name()}")
             if os.path.isdir(backup_dir) and not resume:
                 # A fresh run must not silently continue an old one.
                 shutil.rmtree(backup_dir)
@@ -181,7 +189,7 @@ class Task:
                 log.warning("resume: no interrupted run in %s; starting from epoch 1", checkpoint_dir)
             # double_checkpoint: a crash while the backup is written leaves the one before.
             callbacks.append(keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True))
-        if tensorboard is not None:
+        if tensorboard is not None and runtime.is_chief():
             callbacks.append(keras.callbacks.TensorBoard(log_dir=os.fspath(tensorboard)))
         return callbacks
 
@@ -230,8 +238,14 @@ class Task:
 
     # ----------------------------------------------------------------- saving
     def save(self, path):
-        """Write config, learned state, history and weights to one file at `path`."""
+        """Write config, learned state, history and weights to one file at `path`.
+
+        In a multi-worker run only the chief writes; the other workers return `path` unwritten.
+        """
         self._require_fitted()
+        if not runtime.is_chief():
+            log.info("%s is not the chief: the chief writes %s", multiworker.worker_name(), os.fspath(path))
+            return os.fspath(path)
         meta = {"task": type(self).__name__, "config": self.config, "state": self.state, "history": self.history}
         return saving.write_artifact(path, meta, self.model)
 

@@ -1,0 +1,141 @@
+"""Multi-worker training: two real worker processes on 127.0.0.1 against one plain process."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import deeptoolkit
+from deeptoolkit import multiworker
+from deeptoolkit.data.images import load_digits
+from deeptoolkit.errors import DeeptoolkitError
+
+TRAIN = textwrap.dedent("""
+    import json, os, sys
+    from deeptoolkit import ImageClassifier
+
+    import keras
+
+    class CrashAfter(keras.callbacks.Callback):  # a machine lost after this epoch's backup
+        def __init__(self, epoch):
+            self.epoch = epoch
+
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch + 1 == self.epoch:
+                os._exit(3)
+
+    folder, distribute, epochs, crash, resume = sys.argv[1], sys.argv[2] or None, int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
+    # No augmentation or dropout: their random draws differ per replica, which is fine for
+    # training but not for comparing with one process.
+    classifier = ImageClassifier(epochs=epochs, batch_size=64, patience=0, seed=0, augment=False, dropout=0.0, distribute=distribute)
+    classifier.fit(checkpoint_dir=os.path.join(folder, "checkpoints"), tensorboard=os.path.join(folder, "logs"), resume=resume,
+                   callbacks=[CrashAfter(crash)], verbose=0)
+    saved = classifier.save(os.path.join(folder, "model.dtk"))
+    print(json.dumps({"saved": saved, "steps": int(classifier.model.optimizer.iterations.numpy()),
+                      "loss": classifier.history["loss"], "accuracy": classifier.evaluate()["accuracy"]}))
+""")
+
+
+def free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def start(folder, distribute="", tf_config=None, epochs=2, crash=0, resume=False):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    env.pop("TF_CONFIG", None)
+    if tf_config is not None:
+        env["TF_CONFIG"] = json.dumps(tf_config)
+    arguments = [str(folder), distribute, str(epochs), str(crash), "1" if resume else "0"]
+    return subprocess.Popen([sys.executable, "-c", TRAIN, *arguments], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+
+
+def finish(process, timeout=300):
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    assert process.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_two_workers_train_like_one_process_and_only_the_chief_writes(tmp_path):
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
+    folders = [tmp_path / "worker0", tmp_path / "worker1"]
+    workers = [start(folder, "multiworker", {"cluster": cluster, "task": {"type": "worker", "index": i}})
+               for i, folder in enumerate(folders)]
+    single = start(tmp_path / "single")
+    results = [finish(process) for process in workers]
+    alone = finish(single)
+
+    # Both finished the same synchronous steps: 2 epochs of the 64-image global batch.
+    assert results[0]["steps"] == results[1]["steps"] == alone["steps"]
+    np.testing.assert_allclose(results[0]["loss"], results[1]["loss"], rtol=1e-6)
+    # The chief alone wrote the model and the TensorBoard logs; each kept its own backup.
+    assert (folders[0] / "model.dtk").is_file() and not (folders[1] / "model.dtk").exists()
+    assert (folders[0] / "logs").is_dir() and not (folders[1] / "logs").exists()
+    # Its model loads in an ordinary process and predicts as the single-process run does.
+    images = load_digits().test.images[:64]
+    chief = deeptoolkit.load(folders[0] / "model.dtk").predict_proba(images)
+    reference = deeptoolkit.load(tmp_path / "single" / "model.dtk").predict_proba(images)
+    # Not bit-equal: gradients are summed in another order, and each epoch's last, partial
+    # batch (13 images) is split 7 + 6 between the workers, whose means weigh alike.
+    assert np.abs(chief - reference).max() < 0.02
+    assert (chief.argmax(1) == reference.argmax(1)).all()
+    np.testing.assert_allclose(results[0]["loss"], alone["loss"], rtol=1e-3)
+    assert results[0]["accuracy"] == pytest.approx(alone["accuracy"], abs=0.01)
+
+
+def test_workers_lost_after_an_epoch_resume_from_their_backups(tmp_path):
+    folders = [tmp_path / "worker0", tmp_path / "worker1"]
+
+    def both(**run):
+        cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
+        return [start(folder, "multiworker", {"cluster": cluster, "task": {"type": "worker", "index": i}}, epochs=3, **run)
+                for i, folder in enumerate(folders)]
+
+    for process in both(crash=1):
+        process.communicate(timeout=300)
+        assert process.returncode == 3
+    assert (folders[0] / "checkpoints" / "backup").is_dir() and (folders[1] / "checkpoints" / "backup-worker-1").is_dir()
+    resumed = [finish(process) for process in both(resume=True)]
+    uninterrupted = finish(start(tmp_path / "single", epochs=3))
+    # The resumed workers trained epochs 2 and 3 only, from the optimizer state of epoch 1.
+    assert [len(r["loss"]) for r in resumed] == [2, 2]
+    assert resumed[0]["steps"] == resumed[1]["steps"] == uninterrupted["steps"]
+    np.testing.assert_allclose(resumed[0]["loss"], uninterrupted["loss"][1:], rtol=1e-2)
+
+
+def test_tf_config_is_read_and_checked(monkeypatch):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    assert multiworker.cluster() == ("worker", 0, 1)
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": {"chief": ["a:1"], "worker": ["b:1", "c:1"]},
+                                                "task": {"type": "worker", "index": 1}}))
+    assert multiworker.cluster() == ("worker", 1, 3)
+    monkeypatch.setenv("TF_CONFIG", "{not json")
+    with pytest.raises(DeeptoolkitError, match="TF_CONFIG must be JSON"):
+        multiworker.cluster()
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 3}}))
+    with pytest.raises(DeeptoolkitError, match="not in its cluster"):
+        multiworker.cluster()
+
+
+def test_multiworker_after_tensorflow_started_is_a_clear_error(monkeypatch):
+    # This test process ran TensorFlow long ago; collective ops can no longer be set up.
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": {"type": "worker", "index": 0}}))
+    with pytest.raises(DeeptoolkitError, match="must start before TensorFlow runs anything"):
+        deeptoolkit.runtime.get_strategy("multiworker")
+    assert not multiworker.active()
