@@ -89,9 +89,28 @@ def training_options(command):
         click.option("--tensorboard", type=click.Path(file_okay=False), default=None, help="Write TensorBoard logs here."),
         click.option("--plots", type=click.Path(file_okay=False), default=None, help="Write PNG figures here."),
     ]
+    command = _chief_writes_plots(command)
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def _chief_writes_plots(command):
+    """In a multi-worker run, only the chief writes figures (the model: see `Task.save`)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from deeptoolkit.multiworker import chief_in_tf_config
+
+        if kwargs.get("distribute") == "multiworker" and kwargs.get("plots"):
+            try:
+                if not chief_in_tf_config():
+                    kwargs["plots"] = None
+            except DeeptoolkitError:
+                pass  # a bad TF_CONFIG: training reports it
+        return command(*args, **kwargs)
+
+    return wrapper
 
 
 def _train_save_score(task, data, epochs, batch_size, out, resume, tensorboard, plots, fit_arguments=None,

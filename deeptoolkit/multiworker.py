@@ -65,7 +65,10 @@ def strategy():
         if workers == 1:
             log.warning("distribute='multiworker' without a TF_CONFIG naming several workers: training on this process alone")
         try:
-            _strategy = tf.distribute.MultiWorkerMirroredStrategy()
+            # Gradients summed in packs of up to 32 MiB, not one collective per variable:
+            # 15-25% off the step time of LeNet-5 here (benchmarks/multiworker.py).
+            packing = tf.distribute.experimental.CommunicationOptions(bytes_per_pack=32 * 1024 * 1024)
+            _strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=packing)
         except RuntimeError as error:
             raise DeeptoolkitError(
                 "distribute='multiworker' must start before TensorFlow runs anything in this process "
@@ -84,8 +87,11 @@ def active():
 
 def is_chief():
     """True unless this process is a non-chief worker of a multi-worker run."""
-    if not active():
-        return True
+    return not active() or chief_in_tf_config()
+
+
+def chief_in_tf_config():
+    """True where TF_CONFIG makes this process the chief (or there is no TF_CONFIG)."""
     task_type, index, _ = cluster()
     has_chief = "chief" in json.loads(os.environ.get("TF_CONFIG") or "{}").get("cluster", {})
     return task_type == "chief" or (task_type == "worker" and index == 0 and not has_chief)

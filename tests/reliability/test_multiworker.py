@@ -139,3 +139,26 @@ def test_multiworker_after_tensorflow_started_is_a_clear_error(monkeypatch):
     with pytest.raises(DeeptoolkitError, match="must start before TensorFlow runs anything"):
         deeptoolkit.runtime.get_strategy("multiworker")
     assert not multiworker.active()
+
+
+def test_the_train_command_runs_on_two_workers(tmp_path):
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
+    processes = []
+    for index in range(2):
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
+                   TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
+        command = [sys.executable, "-m", "deeptoolkit.cli", "image-classifier", "train", "--epochs", "1", "--seed", "0",
+                   "--distribute", "multiworker", "--out", str(tmp_path / f"run{index}"), "--plots", str(tmp_path / f"plots{index}")]
+        processes.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
+    outputs = []
+    for process in processes:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err[-3000:]
+        outputs.append(out)
+    assert f"saved {tmp_path / 'run0' / 'model.dtk'}" in outputs[0]
+    assert "worker-1 finished; the chief saves the model and plots" in outputs[1]
+    assert (tmp_path / "plots0" / "training_curves.png").is_file() and not (tmp_path / "plots1").exists()
+    assert not (tmp_path / "run1" / "model.dtk").exists()
+    # Both report the same held-out accuracy: the evaluation ran on both workers together.
+    accuracies = [line for out in outputs for line in out.splitlines() if line.startswith("held-out")]
+    assert len(accuracies) == 2 and accuracies[0] == accuracies[1]
