@@ -9,6 +9,7 @@ one-file artefact of `deeptoolkit.saving`.
 """
 
 import logging
+import math
 import os
 import shutil
 
@@ -201,6 +202,10 @@ class Task:
         """
         fraction = self.config.get("validation_split", 0)
         if not fraction:
+            return None
+        if len(labels) - math.ceil(len(labels) * fraction) < 1:
+            log.warning("validation_split=%s of %d examples would leave none to train on: training on all of them, "
+                        "without validation", fraction, len(labels))
             return None
         seed = self.config.get("seed")
         return stratified_split(labels, fraction, 0 if seed is None else seed)

@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 
@@ -178,3 +180,32 @@ def test_the_network_runs_under_mixed_precision(precision):
     story = np.array([[[2, 3, 4, 0, 0], [5, 2, 0, 0, 0], [0] * 5, [0] * 5]], "int32")
     probabilities = np.asarray(model([story, np.array([[2, 4, 0, 0, 0]], "int32")]))
     assert probabilities.dtype == np.float32 and np.allclose(probabilities.sum(), 1.0, atol=1e-3)
+
+
+def test_fine_tune_starts_from_the_trained_weights_and_keeps_the_vocabulary(reader, story_files, tmp_path):
+    tuned = deeptoolkit.load(reader.save(tmp_path / "joint.dtk"))
+    more = write_stories(tmp_path / "more_train.txt", 600, 7)
+    tuned.fine_tune(str(more), epochs=1, verbose=0)
+    fresh = MemNN(**dict(QUICK, epochs=1))
+    fresh.fit(str(more), verbose=0)
+    # Its first epoch already answers like the trained reader; a fresh one is near chance.
+    assert tuned.history["accuracy"][0] > 0.6 > fresh.history["accuracy"][0]
+    assert tuned.encoding.words == reader.encoding.words and tuned.encoding.answers == reader.encoding.answers
+    assert tuned.evaluate(str(story_files[1]))["accuracy"] > 0.6
+    odd = tmp_path / "odd_train.txt"
+    odd.write_text("1 bilbo went to the moon .\n2 where is bilbo ?\tmoon\t1\n")
+    answered = tuned.answer(STORY, "where is frodo ?")
+    with pytest.raises(DeeptoolkitError, match="odd_train.txt:2.*'moon'"):
+        tuned.fine_tune(str(odd), epochs=1, verbose=0)
+    assert tuned.answer(STORY, "where is frodo ?") == answered and tuned.state["data"] == [os.path.abspath(more)]
+    with pytest.raises(NotFittedError):
+        MemNN().fine_tune(str(more))
+
+
+def test_a_file_too_small_to_hold_out_validation_trains_on_all_of_it(tmp_path, caplog):
+    tiny = tmp_path / "tiny_train.txt"
+    tiny.write_text("1 bilbo went to the cave .\n2 where is bilbo ?\tcave\t1\n")
+    reader = MemNN(**dict(QUICK, epochs=1))
+    with caplog.at_level("WARNING", logger="deeptoolkit"):
+        reader.fit(str(tiny), verbose=0)
+    assert "would leave none to train on" in caplog.text and "val_loss" not in reader.history
