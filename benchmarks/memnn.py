@@ -1,11 +1,13 @@
 """MemNN benchmarks (issue 3): bAbI per-task error, and overhead against plain Keras.
 
     python benchmarks/memnn.py babi     --data ../shared/data/babi/en      [--tasks 1 2 3] [--epochs N] [--restarts K]
+    python benchmarks/memnn.py babi     --data ../shared/data/babi/en      --joint-first [--joint-epochs N]
     python benchmarks/memnn.py babi     --data ../shared/data/babi/en-10k  --fallback ../shared/data/babi/en
     python benchmarks/memnn.py overhead --data ../shared/data/babi/en      [--tasks 1 2 3] [--rounds 2]
 
 `babi` trains one model per task (3 hops, the toolkit's defaults) on the given train file and
-scores the given test file. A task whose training file is missing (qa3 in en-10k) is taken
+scores the given test file; with --joint-first, one reader is first fitted on all the tasks
+together and each task's model is that reader fine-tuned on the task. A task whose training file is missing (qa3 in en-10k) is taken
 from --fallback. The overhead run trains the toolkit and a plain-Keras reference of the same
 network for the same epochs, interleaved, and compares accuracy and time.
 """
@@ -16,6 +18,7 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -24,6 +27,7 @@ import numpy as np  # noqa: E402
 from keras import layers, ops  # noqa: E402
 from timing import EpochTimer, clocked, interleaved  # noqa: E402
 
+import deeptoolkit  # noqa: E402
 from deeptoolkit import MemNN  # noqa: E402
 from deeptoolkit.data.babi import read_babi_file  # noqa: E402
 from deeptoolkit.data.splits import stratified_split  # noqa: E402
@@ -41,26 +45,62 @@ def task_files(folder, number, fallback=None):
 
 
 # ---------------------------------------------------------------------------- per-task error
+def joint_reader(args, folder):
+    """One reader fitted on the training files of all the tasks; saved, with its per-task errors."""
+    files = [task_files(args.data, number, args.fallback) for number in args.tasks]
+    config = {"seed": args.seed}
+    if args.joint_epochs:
+        config["epochs"] = args.joint_epochs
+    reader = MemNN(**config)
+    _, wall, cpu = clocked(lambda: reader.fit([train for train, _ in files], verbose=0))
+    scores = reader.evaluate([test for _, test in files], unseen_answers="wrong")
+    errors = {task: round(100 * s["error"], 1) for task, s in scores["per_task"].items()}
+    print(json.dumps({"joint": True, "epochs": len(reader.history["loss"]), "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+                      "mean_error": round(100 * statistics.mean(s["error"] for s in scores["per_task"].values()), 2),
+                      "errors": errors}), flush=True)
+    path = reader.save(os.path.join(folder, "joint.dtk"))
+    keras.backend.clear_session()
+    return path, wall, cpu
+
+
 def babi(args):
     rows = []
-    for number in args.tasks:
-        train, test = task_files(args.data, number, args.fallback)
-        config = {"seed": args.seed, "restarts": args.restarts}
-        if args.epochs:
-            config["epochs"] = args.epochs
+    with tempfile.TemporaryDirectory() as folder:
+        joint = joint_reader(args, folder) if args.joint_first else None
+        for number in args.tasks:
+            rows.append(one_task(args, number, joint))
+    report(rows, joint)
+
+
+def one_task(args, number, joint):
+    train, test = task_files(args.data, number, args.fallback)
+    config = {"seed": args.seed, "restarts": args.restarts}
+    if args.epochs:
+        config["epochs"] = args.epochs
+    if joint:
+        # The joint reader's weights and vocabulary, trained on from there on this task alone.
+        reader = deeptoolkit.load(joint[0])
+        reader.config.update(config)
+        _, wall, cpu = clocked(lambda: reader.fine_tune(train, verbose=0))
+    else:
         reader = MemNN(**config)
         _, wall, cpu = clocked(lambda: reader.fit(train, verbose=0))
-        error = reader.evaluate(test, unseen_answers="wrong")["error"]
-        rows.append({"task": number, "error": round(error, 4), "epochs": len(reader.history["loss"]),
-                     "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "train": os.path.relpath(train, args.data)})
-        print(json.dumps(rows[-1]), flush=True)
-        keras.backend.clear_session()
+    error = reader.evaluate(test, unseen_answers="wrong")["error"]
+    row = {"task": number, "error": round(error, 4), "epochs": len(reader.history["loss"]),
+           "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "train": os.path.relpath(train, args.data)}
+    print(json.dumps(row), flush=True)
+    keras.backend.clear_session()
+    return row
+
+
+def report(rows, joint):
     errors = [r["error"] for r in rows]
     print("\n| task | test error | epochs | train s |\n|---|---|---|---|")
     for r in rows:
         print(f"| qa{r['task']} | {100 * r['error']:.1f}% | {r['epochs']} | {r['wall_s']} |")
+    total_wall = sum(r["wall_s"] for r in rows) + (joint[1] if joint else 0)
     print(json.dumps({"mean_error": round(statistics.mean(errors), 4), "failed_tasks_over_5pct": sum(e > 0.05 for e in errors),
-                      "tasks": len(rows), "total_wall_s": round(sum(r["wall_s"] for r in rows), 1)}))
+                      "tasks": len(rows), "joint_first": bool(joint), "total_wall_s": round(total_wall, 1)}))
 
 
 # ---------------------------------------------------------------------------- plain-Keras reference
@@ -174,6 +214,9 @@ def main():
     command.add_argument("--epochs", type=int, default=None)
     command.add_argument("--seed", type=int, default=0)
     command.add_argument("--restarts", type=int, default=1, help="Keep the best of this many runs (by validation loss).")
+    command.add_argument("--joint-first", action="store_true",
+                         help="Fit one reader on all the tasks' training files first, then fine-tune a copy of it on each task.")
+    command.add_argument("--joint-epochs", type=int, default=None, help="Epochs of the joint fit (default: MemNN's).")
     command = sub.add_parser("overhead")
     command.add_argument("--data", required=True)
     command.add_argument("--tasks", type=int, nargs="+", default=[1, 2, 3])
