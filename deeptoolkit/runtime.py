@@ -86,19 +86,21 @@ def wrap_optimizer(optimizer, precision):
     return optimizer
 
 
-def resolve_jit_compile(jit_compile="auto", xla_on_cpu=False):
+def resolve_jit_compile(jit_compile="auto", xla_on_cpu=False, distribute=None):
     """What to pass to `Model.compile(jit_compile=...)` for `jit_compile` on this machine.
 
     On the CPU, XLA made the LeNet-5 training step about 4x slower than TensorFlow's own
     kernels (benchmarks/image_classifier.py precision), so `auto` means off there, unless
     the task measured itself faster with it (`xla_on_cpu`: the memory network's many small
     ops fuse, 0.59x the epoch wall time, benchmarks/precision.py); on a GPU, `auto` leaves
-    the choice to Keras (on wherever every layer supports it).
+    the choice to Keras (on wherever every layer supports it). Under a strategy on CPUs it is
+    off: XLA on the CPU cannot compile the gradient exchange between replicas (tf2xla fails
+    on the collective all-reduce of `multiworker`).
     """
     if jit_compile not in ("auto", True, False):
         raise DeeptoolkitError(f"jit_compile must be 'auto', True or False. Received: jit_compile={jit_compile!r}")
     if jit_compile == "auto" and not tf.config.list_physical_devices("GPU"):
-        return bool(xla_on_cpu)
+        return bool(xla_on_cpu) and distribute is None
     return jit_compile
 
 

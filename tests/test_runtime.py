@@ -58,6 +58,8 @@ def test_xla_auto_is_off_on_the_cpu_and_explicit_choices_are_kept():
     assert runtime.resolve_jit_compile("auto") is False
     assert runtime.resolve_jit_compile("auto", xla_on_cpu=True) is True  # a task that measured faster under XLA
     assert runtime.resolve_jit_compile(False, xla_on_cpu=True) is False
+    # XLA on a CPU cannot compile the all-reduce between replicas.
+    assert runtime.resolve_jit_compile("auto", xla_on_cpu=True, distribute="multiworker") is False
     assert runtime.resolve_jit_compile(True) is True and runtime.resolve_jit_compile(False) is False
     with pytest.raises(DeeptoolkitError, match="jit_compile="):
         runtime.resolve_jit_compile("yes")

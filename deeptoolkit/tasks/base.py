@@ -142,7 +142,8 @@ class Task:
                 model = self._build_model()
             arguments = self._compile_arguments(total_steps=_total_steps(training.steps_per_epoch, epochs))
             arguments["optimizer"] = runtime.wrap_optimizer(arguments["optimizer"], precision)
-            jit_compile = runtime.resolve_jit_compile(self.config.get("jit_compile", "auto"), xla_on_cpu=self.xla_on_cpu)
+            jit_compile = runtime.resolve_jit_compile(self.config.get("jit_compile", "auto"), xla_on_cpu=self.xla_on_cpu,
+                                                      distribute=self.config.get("distribute"))
             model.compile(jit_compile=jit_compile, **arguments)
         runtime.prepare_model(model)
 
