@@ -162,3 +162,32 @@ def test_the_train_command_runs_on_two_workers(tmp_path):
     # Both report the same held-out accuracy: the evaluation ran on both workers together.
     accuracies = [line for out in outputs for line in out.splitlines() if line.startswith("held-out")]
     assert len(accuracies) == 2 and accuracies[0] == accuracies[1]
+
+
+MEMNN = textwrap.dedent("""
+    import json, os, sys
+    from deeptoolkit import MemNN
+
+    folder, stories = sys.argv[1], sys.argv[2]
+    reader = MemNN(epochs=2, dim=16, seed=0, distribute="multiworker")  # jit_compile="auto": XLA on one CPU, not here
+    reader.fit(stories, verbose=0)
+    reader.save(os.path.join(folder, "model.dtk"))
+    print(json.dumps({"loss": reader.history["loss"], "accuracy": reader.evaluate()["accuracy"]}))
+""")
+
+
+def test_a_task_compiled_with_xla_on_one_cpu_trains_on_two_workers(tmp_path):
+    from deeptoolkit.data.story_world import generate_babi_lines
+
+    stories = tmp_path / "qa0_stories_train.txt"
+    stories.write_text("\n".join(generate_babi_lines(600, seed=0)) + "\n")
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
+    processes = []
+    for index in range(2):
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
+                   TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
+        processes.append(subprocess.Popen([sys.executable, "-c", MEMNN, str(tmp_path / f"worker{index}"), str(stories)],
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
+    results = [finish(process) for process in processes]
+    assert results[0] == results[1]
+    assert (tmp_path / "worker0" / "model.dtk").is_file() and not (tmp_path / "worker1").exists()
