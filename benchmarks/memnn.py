@@ -77,6 +77,8 @@ def one_task(args, number, joint):
     config = {"seed": args.seed, "restarts": args.restarts}
     if args.epochs:
         config["epochs"] = args.epochs
+    if args.linear_start is not None:
+        config["linear_start"] = args.linear_start
     if joint:
         # The joint reader's weights and vocabulary, trained on from there on this task alone.
         reader = deeptoolkit.load(joint[0])
@@ -214,6 +216,7 @@ def main():
     command.add_argument("--epochs", type=int, default=None)
     command.add_argument("--seed", type=int, default=0)
     command.add_argument("--restarts", type=int, default=1, help="Keep the best of this many runs (by validation loss).")
+    command.add_argument("--linear-start", type=int, default=None, help="Epochs of linear attention (default: MemNN's).")
     command.add_argument("--joint-first", action="store_true",
                          help="Fit one reader on all the tasks' training files first, then fine-tune a copy of it on each task.")
     command.add_argument("--joint-epochs", type=int, default=None, help="Epochs of the joint fit (default: MemNN's).")

@@ -139,13 +139,13 @@ def test_linear_start_switches_the_softmax_back_on(story_files):
     assert float(reader.model.get_layer("memory").softmax_on.numpy()) == 1.0
 
 
-def test_restarts_keep_the_run_with_the_lowest_validation_loss(story_files):
+def test_restarts_keep_the_run_with_the_best_validation_accuracy(story_files):
     single = [MemNN(**dict(QUICK, epochs=2, seed=seed)) for seed in (0, 1000)]
     for reader in single:
         reader.fit(str(story_files[0]), verbose=0)
     restarted = MemNN(**dict(QUICK, epochs=2, restarts=2))
     restarted.fit(str(story_files[0]), verbose=0)
-    best = min(single, key=lambda r: min(r.history["val_loss"]))
+    best = max(single, key=lambda r: (r.history["val_accuracy"][-1], -r.history["val_loss"][-1]))
     # Equal up to float round-off: threaded CPU kernels may sum in another order.
     assert restarted.history.keys() == best.history.keys()
     for name, values in best.history.items():
@@ -153,8 +153,22 @@ def test_restarts_keep_the_run_with_the_lowest_validation_loss(story_files):
     assert restarted.config["seed"] == 0
 
 
+def test_a_list_of_linear_starts_keeps_the_best_by_validation_accuracy(story_files):
+    single = {start: MemNN(**dict(QUICK, epochs=3, linear_start=start)) for start in (0, 2)}
+    for reader in single.values():
+        reader.fit(str(story_files[0]), verbose=0)
+    searched = MemNN(**dict(QUICK, epochs=3, linear_start=[0, 2]))
+    searched.fit(str(story_files[0]), verbose=0)
+    start, best = max(single.items(), key=lambda item: (item[1].history["val_accuracy"][-1], -item[1].history["val_loss"][-1]))
+    assert searched.state["linear_start"] == start
+    assert searched.history["val_accuracy"] == pytest.approx(best.history["val_accuracy"], rel=1e-5)
+    with pytest.raises(DeeptoolkitError, match="several linear_start"):
+        searched.fit(str(story_files[0]), resume=True, checkpoint_dir=str(story_files[0].parent / "run"), verbose=0)
+
+
 @pytest.mark.parametrize("config, name", [({"hops": 0}, "hops="), ({"restarts": 0}, "restarts="), ({"validation_split": 1.5}, "validation_split="),
-                                           ({"optimizer": "rmsprop"}, "optimizer="), ({"linear_start": -1}, "linear_start=")])
+                                           ({"optimizer": "rmsprop"}, "optimizer="), ({"linear_start": -1}, "linear_start="),
+                                           ({"linear_start": []}, "linear_start="), ({"linear_start": [20, "80"]}, "linear_start=")])
 def test_bad_config_is_refused_at_fit(config, name):
     with pytest.raises(DeeptoolkitError, match=name):
         MemNN(**config).fit()
