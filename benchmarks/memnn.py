@@ -2,6 +2,7 @@
 
     python benchmarks/memnn.py babi     --data ../shared/data/babi/en      [--tasks 1 2 3] [--epochs N] [--restarts K]
     python benchmarks/memnn.py babi     --data ../shared/data/babi/en      --joint-first [--joint-epochs N]
+    python benchmarks/memnn.py babi     --data ../shared/data/babi/en      --linear-start 20 80
     python benchmarks/memnn.py babi     --data ../shared/data/babi/en-10k  --fallback ../shared/data/babi/en
     python benchmarks/memnn.py overhead --data ../shared/data/babi/en      [--tasks 1 2 3] [--rounds 2]
 
@@ -78,7 +79,7 @@ def one_task(args, number, joint):
     if args.epochs:
         config["epochs"] = args.epochs
     if args.linear_start is not None:
-        config["linear_start"] = args.linear_start
+        config["linear_start"] = args.linear_start[0] if len(args.linear_start) == 1 else args.linear_start
     if joint:
         # The joint reader's weights and vocabulary, trained on from there on this task alone.
         reader = deeptoolkit.load(joint[0])
@@ -216,7 +217,8 @@ def main():
     command.add_argument("--epochs", type=int, default=None)
     command.add_argument("--seed", type=int, default=0)
     command.add_argument("--restarts", type=int, default=1, help="Keep the best of this many runs (by validation loss).")
-    command.add_argument("--linear-start", type=int, default=None, help="Epochs of linear attention (default: MemNN's).")
+    command.add_argument("--linear-start", type=int, nargs="+", default=None,
+                         help="Epochs of linear attention (default: MemNN's); several: each is tried, the best by validation accuracy kept.")
     command.add_argument("--joint-first", action="store_true",
                          help="Fit one reader on all the tasks' training files first, then fine-tune a copy of it on each task.")
     command.add_argument("--joint-epochs", type=int, default=None, help="Epochs of the joint fit (default: MemNN's).")
