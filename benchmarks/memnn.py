@@ -89,7 +89,7 @@ def one_task(args, number, joint):
         reader = MemNN(**config)
         _, wall, cpu = clocked(lambda: reader.fit(train, verbose=0))
     error = reader.evaluate(test, unseen_answers="wrong")["error"]
-    row = {"task": number, "error": round(error, 4), "epochs": len(reader.history["loss"]),
+    row = {"task": number, "error": round(error, 4), "epochs": len(reader.history["loss"]), "linear_start": reader.state.get("linear_start"),
            "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "train": os.path.relpath(train, args.data)}
     print(json.dumps(row), flush=True)
     keras.backend.clear_session()
