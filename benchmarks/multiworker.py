@@ -14,7 +14,6 @@ measures correctness and the cost of the collective ops, not a speed-up.
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,26 +44,18 @@ WORKER = textwrap.dedent("""
 """)
 
 
-def free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
 def run(folder, workers, args):
     """Train with `workers` processes (0: a plain process without a strategy); chief's result."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     env.pop("TF_CONFIG", None)
+    from deeptoolkit.multiworker import local_tf_configs
+
     count = max(workers, 1)
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(count)]}
+    tf_configs = local_tf_configs(count)
     processes = []
     for index in range(count):
         if workers > 1:
-            env = dict(env, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
+            env = dict(env, TF_CONFIG=tf_configs[index])
         out = os.path.join(folder, f"worker{index}")
         command = [sys.executable, "-c", WORKER, out, "multiworker" if workers else "", str(args.epochs), str(args.batch_size), args.architecture]
         processes.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))

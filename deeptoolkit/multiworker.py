@@ -21,6 +21,7 @@ import functools
 import json
 import logging
 import os
+import socket
 import types
 
 from deeptoolkit.errors import DeeptoolkitError
@@ -30,11 +31,30 @@ log = logging.getLogger("deeptoolkit")
 _strategy = None
 
 
+def local_tf_configs(workers):
+    """TF_CONFIG values for `workers` processes on this machine (127.0.0.1, free ports), worker
+    0 the chief: to try a multi-worker run before a cluster, as the tests and benchmarks do."""
+    sockets = [socket.socket() for _ in range(workers)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        addresses = [f"127.0.0.1:{s.getsockname()[1]}" for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+    return [json.dumps({"cluster": {"worker": addresses}, "task": {"type": "worker", "index": i}}) for i in range(workers)]
+
+
 def cluster():
     """(task type, task index, number of workers) from TF_CONFIG; ("worker", 0, 1) without it."""
+    return _parse_tf_config()[:3]
+
+
+def _parse_tf_config():
+    """cluster()'s three values and whether the cluster names a chief."""
     raw = os.environ.get("TF_CONFIG", "").strip()
     if not raw:
-        return "worker", 0, 1
+        return "worker", 0, 1, False
     try:
         config = json.loads(raw)
         jobs = config["cluster"]
@@ -48,7 +68,7 @@ def cluster():
         ) from None
     if task_type not in jobs or not 0 <= index < len(jobs[task_type]):
         raise DeeptoolkitError(f"TF_CONFIG's task is not in its cluster. Received: task={task!r}, cluster={jobs!r}")
-    return task_type, index, workers
+    return task_type, index, workers, "chief" in jobs
 
 
 def strategy():
@@ -92,8 +112,7 @@ def is_chief():
 
 def chief_in_tf_config():
     """True where TF_CONFIG makes this process the chief (or there is no TF_CONFIG)."""
-    task_type, index, _ = cluster()
-    has_chief = "chief" in json.loads(os.environ.get("TF_CONFIG") or "{}").get("cluster", {})
+    task_type, index, _, has_chief = _parse_tf_config()
     return task_type == "chief" or (task_type == "worker" and index == 0 and not has_chief)
 
 

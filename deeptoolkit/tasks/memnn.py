@@ -196,9 +196,9 @@ class MemNN(Task):
         accuracy, loss = ("val_accuracy", "val_loss") if history.get("val_accuracy") else ("accuracy", "loss")
         losses = history[loss]
         kept = len(losses) - 1
-        if self.config.get("patience"):
-            start = self._schedule[1]
-            kept = start + min(range(len(losses) - start), key=lambda i: losses[start + i]) if start < len(losses) else kept
+        start = self._schedule[1]  # early stopping restores its best epoch after linear start
+        if self.config.get("patience") and start < len(losses):
+            kept = start + int(np.argmin(losses[start:]))
         return history[accuracy][kept], -losses[kept]
 
     def fine_tune(self, data, **kwargs):

@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -41,21 +40,12 @@ TRAIN = textwrap.dedent("""
 """)
 
 
-def free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
 def start(folder, distribute="", tf_config=None, epochs=2, crash=0, resume=False):
+    """A training process; `tf_config`: one of multiworker.local_tf_configs."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     env.pop("TF_CONFIG", None)
     if tf_config is not None:
-        env["TF_CONFIG"] = json.dumps(tf_config)
+        env["TF_CONFIG"] = tf_config
     arguments = [str(folder), distribute, str(epochs), str(crash), "1" if resume else "0"]
     return subprocess.Popen([sys.executable, "-c", TRAIN, *arguments], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
@@ -72,10 +62,8 @@ def finish(process, timeout=300):
 
 
 def test_two_workers_train_like_one_process_and_only_the_chief_writes(tmp_path):
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
     folders = [tmp_path / "worker0", tmp_path / "worker1"]
-    workers = [start(folder, "multiworker", {"cluster": cluster, "task": {"type": "worker", "index": i}})
-               for i, folder in enumerate(folders)]
+    workers = [start(folder, "multiworker", tf_config) for folder, tf_config in zip(folders, multiworker.local_tf_configs(2))]
     single = start(tmp_path / "single")
     results = [finish(process) for process in workers]
     alone = finish(single)
@@ -102,9 +90,8 @@ def test_workers_lost_after_an_epoch_resume_from_their_backups(tmp_path):
     folders = [tmp_path / "worker0", tmp_path / "worker1"]
 
     def both(**run):
-        cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
-        return [start(folder, "multiworker", {"cluster": cluster, "task": {"type": "worker", "index": i}}, epochs=3, **run)
-                for i, folder in enumerate(folders)]
+        return [start(folder, "multiworker", tf_config, epochs=3, **run)
+                for folder, tf_config in zip(folders, multiworker.local_tf_configs(2))]
 
     for process in both(crash=1):
         process.communicate(timeout=300)
@@ -134,19 +121,16 @@ def test_tf_config_is_read_and_checked(monkeypatch):
 
 def test_multiworker_after_tensorflow_started_is_a_clear_error(monkeypatch):
     # This test process ran TensorFlow long ago; collective ops can no longer be set up.
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
-    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": {"type": "worker", "index": 0}}))
+    monkeypatch.setenv("TF_CONFIG", multiworker.local_tf_configs(2)[0])
     with pytest.raises(DeeptoolkitError, match="must start before TensorFlow runs anything"):
         deeptoolkit.runtime.get_strategy("multiworker")
     assert not multiworker.active()
 
 
 def test_the_train_command_runs_on_two_workers(tmp_path):
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
     processes = []
-    for index in range(2):
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
-                   TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
+    for index, tf_config in enumerate(multiworker.local_tf_configs(2)):
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF_CONFIG=tf_config)
         command = [sys.executable, "-m", "deeptoolkit.cli", "image-classifier", "train", "--epochs", "1", "--seed", "0",
                    "--distribute", "multiworker", "--out", str(tmp_path / f"run{index}"), "--plots", str(tmp_path / f"plots{index}")]
         processes.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
@@ -181,11 +165,9 @@ def test_a_task_compiled_with_xla_on_one_cpu_trains_on_two_workers(tmp_path):
 
     stories = tmp_path / "qa0_stories_train.txt"
     stories.write_text("\n".join(generate_babi_lines(600, seed=0)) + "\n")
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
     processes = []
-    for index in range(2):
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
-                   TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
+    for index, tf_config in enumerate(multiworker.local_tf_configs(2)):
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF_CONFIG=tf_config)
         processes.append(subprocess.Popen([sys.executable, "-c", MEMNN, str(tmp_path / f"worker{index}"), str(stories)],
                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
     results = [finish(process) for process in processes]
