@@ -216,7 +216,7 @@ def main():
     command.add_argument("--tasks", type=int, nargs="+", default=list(range(1, 21)))
     command.add_argument("--epochs", type=int, default=None)
     command.add_argument("--seed", type=int, default=0)
-    command.add_argument("--restarts", type=int, default=1, help="Keep the best of this many runs (by validation loss).")
+    command.add_argument("--restarts", type=int, default=1, help="Keep the best of this many runs (by validation accuracy).")
     command.add_argument("--linear-start", type=int, nargs="+", default=None,
                          help="Epochs of linear attention (default: MemNN's); several: each is tried, the best by validation accuracy kept.")
     command.add_argument("--joint-first", action="store_true",
