@@ -39,6 +39,11 @@ TRAINING_STEPS, MIN_EPOCHS, MAX_EPOCHS = 6_400, 40, 220
 OPTIMIZERS = ("sgd", "adam")
 
 
+def _linear_start_lengths(linear_start):
+    """linear_start as the list of lengths to try: a list as given, one value (or None) as [value]."""
+    return list(linear_start) if isinstance(linear_start, (list, tuple)) else [linear_start]
+
+
 def load_questions(data):
     """(train questions, test questions or None, spec) for any accepted `data`."""
     if data is None or data == STORIES:
@@ -131,9 +136,8 @@ class MemNN(Task):
             check_positive_int(name, self.config[name])
         if self.config["optimizer"] not in OPTIMIZERS:
             raise DeeptoolkitError(f"optimizer must be one of {', '.join(OPTIMIZERS)}. Received: optimizer={self.config['optimizer']!r}")
-        linear_start = self.config["linear_start"]
-        candidates = linear_start if isinstance(linear_start, (list, tuple)) and linear_start else [linear_start]
-        if linear_start is not None and not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in candidates):
+        linear_start, lengths = self.config["linear_start"], _linear_start_lengths(self.config["linear_start"])
+        if linear_start is not None and not (lengths and all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in lengths)):
             raise DeeptoolkitError("linear_start must be a number of epochs (0 = off), a list of them to try, or None. "
                                    f"Received: linear_start={linear_start!r}")
 
@@ -154,7 +158,7 @@ class MemNN(Task):
         if restarts > 1 and kwargs.get("resume"):
             raise DeeptoolkitError(f"resume=True continues one interrupted run; it cannot be combined with restarts > 1. Received: restarts={restarts}")
         self._check_config()
-        if isinstance(self.config["linear_start"], (list, tuple)) and len(self.config["linear_start"]) > 1 and kwargs.get("resume"):
+        if len(_linear_start_lengths(self.config["linear_start"])) > 1 and kwargs.get("resume"):
             raise DeeptoolkitError("resume=True continues one interrupted run; it cannot be combined with several linear_start values. "
                                    f"Received: linear_start={self.config['linear_start']!r}")
         loaded = load_questions(data)
@@ -184,8 +188,7 @@ class MemNN(Task):
         if linear_start is None:
             # Fine-tuning starts from trained attention: no linear phase unless asked for.
             linear_start = 0 if self._start_from is not None else epochs // 11
-        candidates = linear_start if isinstance(linear_start, (list, tuple)) else [linear_start]
-        return [min(int(c), epochs) for c in candidates]
+        return [min(int(c), epochs) for c in _linear_start_lengths(linear_start)]
 
     def _attempt_score(self):
         """Higher is better: the validation accuracy of the weights kept (the last epoch's, or
@@ -196,7 +199,7 @@ class MemNN(Task):
         accuracy, loss = ("val_accuracy", "val_loss") if history.get("val_accuracy") else ("accuracy", "loss")
         losses = history[loss]
         kept = len(losses) - 1
-        start = self._schedule[1]  # early stopping restores its best epoch after linear start
+        start = self._early_stopping_start()  # where early stopping began looking for its best epoch
         if self.config.get("patience") and start < len(losses):
             kept = start + int(np.argmin(losses[start:]))
         return history[accuracy][kept], -losses[kept]
