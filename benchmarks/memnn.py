@@ -1,14 +1,16 @@
 """MemNN benchmarks (issue 3): bAbI per-task error, and overhead against plain Keras.
 
     python benchmarks/memnn.py babi     --data ../shared/data/babi/en      [--tasks 1 2 3] [--epochs N] [--restarts K]
-    python benchmarks/memnn.py babi     --data ../shared/data/babi/en      --joint-first [--joint-epochs N]
+    python benchmarks/memnn.py babi     --data ../shared/data/babi/en      --joint-first [--joint-epochs N] [--joint-reader PATH]
     python benchmarks/memnn.py babi     --data ../shared/data/babi/en      --linear-start 20 80
     python benchmarks/memnn.py babi     --data ../shared/data/babi/en-10k  --fallback ../shared/data/babi/en
     python benchmarks/memnn.py overhead --data ../shared/data/babi/en      [--tasks 1 2 3] [--rounds 2]
 
 `babi` trains one model per task (3 hops, the toolkit's defaults) on the given train file and
-scores the given test file; with --joint-first, one reader is first fitted on all the tasks
-together and each task's model is that reader fine-tuned on the task. A task whose training file is missing (qa3 in en-10k) is taken
+scores the given test file; with --joint-first, one reader is first fitted on all 20 tasks
+together and each task's model is that reader fine-tuned on the task. --joint-reader keeps that
+reader at PATH, or fine-tunes the one already there (so two runs can share the cores, each
+fine-tuning half of the tasks from the same reader). A task whose training file is missing (qa3 in en-10k) is taken
 from --fallback. The overhead run trains the toolkit and a plain-Keras reference of the same
 network for the same epochs, interleaved, and compares accuracy and time.
 """
@@ -47,8 +49,12 @@ def task_files(folder, number, fallback=None):
 
 # ---------------------------------------------------------------------------- per-task error
 def joint_reader(args, folder):
-    """One reader fitted on the training files of all the tasks; saved, with its per-task errors."""
-    files = [task_files(args.data, number, args.fallback) for number in args.tasks]
+    """One reader fitted on the training files of all 20 tasks, saved; or the one saved at --joint-reader."""
+    path = args.joint_reader or os.path.join(folder, "joint.dtk")
+    if args.joint_reader and os.path.exists(args.joint_reader):
+        print(json.dumps({"joint": True, "loaded": path}), flush=True)
+        return path, 0.0, 0.0
+    files = [task_files(args.data, number, args.fallback) for number in range(1, 21)]
     config = {"seed": args.seed}
     if args.joint_epochs:
         config["epochs"] = args.joint_epochs
@@ -56,10 +62,10 @@ def joint_reader(args, folder):
     _, wall, cpu = clocked(lambda: reader.fit([train for train, _ in files], verbose=0))
     scores = reader.evaluate([test for _, test in files], unseen_answers="wrong")
     errors = {task: round(100 * s["error"], 1) for task, s in scores["per_task"].items()}
-    print(json.dumps({"joint": True, "epochs": len(reader.history["loss"]), "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+    path = reader.save(path)
+    print(json.dumps({"joint": True, "saved": path, "epochs": len(reader.history["loss"]), "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
                       "mean_error": round(100 * statistics.mean(s["error"] for s in scores["per_task"].values()), 2),
                       "errors": errors}), flush=True)
-    path = reader.save(os.path.join(folder, "joint.dtk"))
     keras.backend.clear_session()
     return path, wall, cpu
 
@@ -67,7 +73,7 @@ def joint_reader(args, folder):
 def babi(args):
     rows = []
     with tempfile.TemporaryDirectory() as folder:
-        joint = joint_reader(args, folder) if args.joint_first else None
+        joint = joint_reader(args, folder) if args.joint_first or args.joint_reader else None
         for number in args.tasks:
             rows.append(one_task(args, number, joint))
     report(rows, joint)
@@ -222,6 +228,8 @@ def main():
     command.add_argument("--joint-first", action="store_true",
                          help="Fit one reader on all the tasks' training files first, then fine-tune a copy of it on each task.")
     command.add_argument("--joint-epochs", type=int, default=None, help="Epochs of the joint fit (default: MemNN's).")
+    command.add_argument("--joint-reader", default=None,
+                         help="Where the joint reader is kept: fitted and saved there if missing, else loaded and fine-tuned (implies --joint-first).")
     command = sub.add_parser("overhead")
     command.add_argument("--data", required=True)
     command.add_argument("--tasks", type=int, nargs="+", default=[1, 2, 3])
