@@ -79,7 +79,9 @@ class CaptionerLayers(NamedLayers):
             # Scores are computed in a smaller space: additive attention costs N x T x L x dim.
             query=layers.Dense(attention_dim, use_bias=False, name="query") if attending else None,
             key=layers.Dense(attention_dim, use_bias=False, name="key") if attending else None,
-            attention=layers.AdditiveAttention(name="attention") if attending else None,
+            # float32 under mixed precision too: a bfloat16 softmax's weights do not sum to one
+            # (off by up to 1e-2), and the maps `caption` returns are read as distributions.
+            attention=layers.AdditiveAttention(dtype="float32", name="attention") if attending else None,
             attention_norm=layers.LayerNormalization(name="attention_norm") if attending else None,
             attentional=layers.Dense(units, activation="tanh", name="attentional"),
             dropout=layers.Dropout(dropout, name="dropout"),
@@ -135,7 +137,8 @@ def captioner(vocab_size, captions_per_image, max_steps, image_size=(64, 64), de
     features = ops.repeat(features, captions_per_image, axis=0) if attention is not None else None
     logits, _, _, weights = parts.step(tokens, h, c, features)
     if coverage and weights is not None:
-        logits = AttentionCoverage(coverage, name="coverage")(logits, weights, tokens)
+        # A loss term, so float32 under mixed precision (add_loss sums the terms in float32).
+        logits = AttentionCoverage(coverage, dtype="float32", name="coverage")(logits, weights, tokens)
     logits = ops.reshape(logits, (-1, captions_per_image, max_steps, vocab_size))
     return keras.Model({"image": image, "captions_in": captions_in}, logits, name="captioner")
 
