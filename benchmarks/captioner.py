@@ -134,14 +134,14 @@ def reference_captioner(vocab_size, per_image, steps, width=32, units=256, embed
     tokens = ops.reshape(captions_in, (-1, steps))
     outputs, _, _ = layers.LSTM(units, return_sequences=True, return_state=True)(
         layers.Embedding(vocab_size, embedding_dim)(tokens), initial_state=[h, c])
-    context = layers.AdditiveAttention()([layers.Dense(attention_dim, use_bias=False)(outputs), features,
+    context = layers.AdditiveAttention(dtype="float32")([layers.Dense(attention_dim, use_bias=False)(outputs), features,
                                           layers.Dense(attention_dim, use_bias=False)(features)])
     joined = layers.LayerNormalization()(layers.Concatenate()([outputs, context]))
     logits = layers.Dense(vocab_size, dtype="float32")(layers.Dropout(dropout)(layers.Dense(units, activation="tanh")(joined)))
     return keras.Model([image, captions_in], ops.reshape(logits, (-1, per_image, steps, vocab_size)))
 
 
-def run_reference(images, captions, epochs, batch_size=32, max_length=20):
+def run_reference(images, captions, epochs, precision="float32", batch_size=32, max_length=20):
     """Plain Keras: captions encoded to arrays, model.fit on (images, captions) arrays."""
     from deeptoolkit.data.splits import stratified_split
     from deeptoolkit.data.word_vocabulary import WordVocabulary
@@ -158,7 +158,9 @@ def run_reference(images, captions, epochs, batch_size=32, max_length=20):
             captions_in[row, column] = vocabulary.encode(w[:max_length], steps, start=True)
             captions_out[row, column] = vocabulary.encode(w[:max_length], steps, end=True)
     keras.utils.set_random_seed(0)
+    keras.config.set_dtype_policy(precision)
     model = reference_captioner(len(vocabulary), per_image, steps)
+    keras.config.set_dtype_policy("float32")
     total = -(-len(kept) // batch_size) * epochs
     model.compile(keras.optimizers.Adam(warmup_cosine(2e-3, total, alpha=0.05), global_clipnorm=1.0),
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0))
@@ -168,8 +170,8 @@ def run_reference(images, captions, epochs, batch_size=32, max_length=20):
     return timer
 
 
-def run_toolkit(images, captions, epochs):
-    captioner = Captioner(seed=0, epochs=epochs, patience=0)
+def run_toolkit(images, captions, epochs, precision="float32"):
+    captioner = Captioner(seed=0, epochs=epochs, patience=0, precision=precision)
     timer = EpochTimer()
     captioner.fit((images, captions), callbacks=[timer], verbose=0)
     return timer, captioner

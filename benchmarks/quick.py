@@ -179,19 +179,22 @@ def translator(rounds, epochs=3):
 def captioner(rounds, epochs=3, scenes=1200):
     import captioner as bench
 
-    from deeptoolkit import Captioner
+    from deeptoolkit import Captioner, runtime
     from deeptoolkit.data import shape_scenes
 
     images, captions = shape_scenes.generate_scenes(scenes, seed=0)
-    times = side_by_side(lambda: bench.run_toolkit(images, captions, epochs), lambda: bench.run_reference(images, captions, epochs),
-                         rounds)
-    _, task = bench.run_toolkit(images, captions, epochs)
+    # Both sides in the precision the toolkit's "auto" picks here, so the ratio compares like with like.
+    precision = runtime.resolve_precision("auto", bfloat16_on_cpu=Captioner.bfloat16_on_cpu)
+    times = side_by_side(lambda: bench.run_toolkit(images, captions, epochs, precision),
+                         lambda: bench.run_reference(images, captions, epochs, precision), rounds)
+    _, task = bench.run_toolkit(images, captions, epochs, precision)
     samples, seconds = pipeline_pass(Captioner(seed=0)._training_data((images, captions), None, 32).train)
     test = shape_scenes.generate_scenes(200, seed=1)
     return times, samples, seconds, {
         "unit": "images",
         "quality": {"BLEU-4 greedy, 200 test scenes": round(task.evaluate(test)["bleu4"], 4)},
         "infer_per_s": timed_rate(lambda: task.caption(test[0])),
+        "precision": precision,
     }
 
 
