@@ -135,6 +135,19 @@ def test_coverage_regulariser_adds_to_the_loss(scenes):
     assert losses[1.0] > losses[0.0] + 1.0  # 64 cells x (1 - ~0.15)^2 per caption
 
 
+def test_under_bfloat16_the_attention_stays_float32_and_sums_to_one(scenes):
+    # precision="auto" picks bfloat16 for the Captioner on CPUs that have it; a bfloat16
+    # softmax would leave maps summing to 1 +- 1e-2. The coverage loss takes the same weights.
+    images, captions = scenes
+    model = Captioner(precision="mixed_bfloat16", coverage=1.0, **{**SMALL, "epochs": 1, "validation_split": 0})
+    model.fit((images[:32], captions[:32]), verbose=0)
+    assert model.model.get_layer("decoder").compute_dtype == "bfloat16"
+    assert model.model.get_layer("attention").compute_dtype == "float32"
+    assert np.isfinite(model.history["loss"][0])
+    maps = np.asarray(model.caption(images[0], return_attention=True)["attention"])
+    np.testing.assert_allclose(maps.sum(axis=(1, 2)), 1.0, atol=1e-4)
+
+
 def test_a_frozen_applications_backbone_from_a_weights_file(scenes, tmp_path):
     import keras
 
