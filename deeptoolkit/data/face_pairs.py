@@ -102,5 +102,7 @@ def generated_pairs(faces, folds=10, seed=0):
     for kind in (True, False):
         where = rng.permutation(np.flatnonzero(same == kind))
         fold[where] = np.arange(len(where)) % folds
-    name = lambda i: (faces.people[labels[i]], int(faces.numbers[i]))
+    def name(i):
+        return faces.people[labels[i]], int(faces.numbers[i])
+
     return Pairs([name(i) for i, _ in pairs], [name(j) for _, j in pairs], same, fold)
