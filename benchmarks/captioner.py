@@ -26,7 +26,7 @@ import keras_hub  # noqa: E402
 import numpy as np  # noqa: E402
 from timing import CpuBudget, EpochTimer, clocked  # noqa: E402
 
-from deeptoolkit import Captioner  # noqa: E402
+from deeptoolkit import Captioner, runtime  # noqa: E402
 from deeptoolkit.data.captions import tokenize  # noqa: E402
 
 FLICKR = dict(image_size=(128, 128), width=32, units=256, dropout=0.3, min_count=3, epochs=60, patience=8)
@@ -158,9 +158,8 @@ def run_reference(images, captions, epochs, precision="float32", batch_size=32, 
             captions_in[row, column] = vocabulary.encode(w[:max_length], steps, start=True)
             captions_out[row, column] = vocabulary.encode(w[:max_length], steps, end=True)
     keras.utils.set_random_seed(0)
-    keras.config.set_dtype_policy(precision)
-    model = reference_captioner(len(vocabulary), per_image, steps)
-    keras.config.set_dtype_policy("float32")
+    with runtime.precision_scope(precision):
+        model = reference_captioner(len(vocabulary), per_image, steps)
     total = -(-len(kept) // batch_size) * epochs
     model.compile(keras.optimizers.Adam(warmup_cosine(2e-3, total, alpha=0.05), global_clipnorm=1.0),
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0))

@@ -114,9 +114,8 @@ def run_plain(text, config, precision):
     windows = (tf.data.Dataset.from_tensor_slices(ids).batch(length + 1, drop_remainder=True)
                .map(lambda w: (w[:-1], w[1:])).shuffle(10_000, seed=0).batch(batch).prefetch(tf.data.AUTOTUNE))
     keras.utils.set_random_seed(0)
-    keras.config.set_dtype_policy(precision)
-    model = plain_keras_lstm(len(chars) + 1, config["embedding_dim"], config["units"], config["layers"], config["dropout"])
-    keras.config.set_dtype_policy("float32")
+    with runtime.precision_scope(precision):
+        model = plain_keras_lstm(len(chars) + 1, config["embedding_dim"], config["units"], config["layers"], config["dropout"])
     model.compile(keras.optimizers.Adam(config["learning_rate"], global_clipnorm=config["clipnorm"]),
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     timer = EpochTimer()

@@ -80,7 +80,7 @@ class CaptionerLayers(NamedLayers):
             query=layers.Dense(attention_dim, use_bias=False, name="query") if attending else None,
             key=layers.Dense(attention_dim, use_bias=False, name="key") if attending else None,
             # float32 under mixed precision too: a bfloat16 softmax's weights do not sum to one
-            # (off by up to 1e-2), and the maps `caption` returns are read as distributions.
+            # within 1e-4 (the maps test failed), and `caption` returns them as distributions.
             attention=layers.AdditiveAttention(dtype="float32", name="attention") if attending else None,
             attention_norm=layers.LayerNormalization(name="attention_norm") if attending else None,
             attentional=layers.Dense(units, activation="tanh", name="attentional"),

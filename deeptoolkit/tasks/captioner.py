@@ -76,8 +76,8 @@ class Captioner(Task):
     """
 
     cli_name = "captioner"
-    # Flickr8k-1000 under mixed_bfloat16 on this AVX512_BF16 CPU: 0.89x the CPU per epoch at
-    # float32's validation loss and BLEU (benchmarks/README, issue 8).
+    # Flickr8k-1000 under mixed_bfloat16 (attention in float32) on this AVX512_BF16 CPU: 0.86x
+    # the CPU per epoch at float32's validation loss and BLEU (benchmarks/README, issue 8).
     bfloat16_on_cpu = True
 
     def __init__(

@@ -5,7 +5,7 @@ Reads a folder with `captions.txt` (`image,caption` CSV) or `Flickr8k.token.txt`
 --test images, reports BLEU-1..4 on those against their reference captions, and captions a
 few of them; --attention-map writes the per-word attention figure of the first.
 
-    python apps/flickr8k.py ../shared/data/flickr8k-1000 [--epochs N] [--attention-map attention.png]
+    python apps/show_attend_tell.py ../shared/data/flickr8k-1000 [--epochs N] [--attention-map attention.png]
 """
 
 import argparse
