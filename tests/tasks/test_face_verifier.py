@@ -14,8 +14,11 @@ TINY = dict(image_size=(32, 32), depth=8, width=8, seed=0)
 
 @pytest.fixture(scope="module")
 def verifier():
-    """Trained briefly (default margin softmax) on the generated identities (about half a minute on two cores)."""
-    model = FaceVerifier(epochs=24, patience=0, **TINY)
+    """Trained briefly (default margin softmax) on the generated identities (about 40 s on two cores).
+
+    32 epochs: unseen AUC 0.92-0.95 over seeds 0-2; at 24 it was 0.78-0.85, on the line of the
+    0.85 asserted below, and which side depended on the order the batches came in."""
+    model = FaceVerifier(epochs=32, patience=0, **TINY)
     model.fit(verbose=0)
     return model
 
