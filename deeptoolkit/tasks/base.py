@@ -310,9 +310,10 @@ def _one_iterator_for_all_epochs(dataset):
     up to a second at each epoch boundary, measured here (FaceVerifier's P x K stream: 1.0-1.1 s
     stalls at the start of half its 1.5 s epochs; a plain `model.fit` on a batched
     `from_tensor_slices` pipeline the same). Repeated, with the epoch length stated, the one
-    iterator lives through the whole fit. The batches and their order do not change: each pass
-    of `repeat` iterates the pipeline afresh, as a new iterator would (a reshuffling shuffle and
-    a re-randomising stream draw the same next order). A multi-worker run splits each of these
+    iterator lives through the whole fit. Each pass of `repeat` iterates the pipeline afresh, as a
+    new iterator would (a reshuffling shuffle and a re-randomising stream draw their next order);
+    Keras made two iterators per epoch and used one, so from epoch 2 on the order differs from
+    that of runs before this change (equally random; epoch 1 is the same). A multi-worker run splits each of these
     global batches between the workers, so its epoch has the same number of steps. Pipelines of
     unknown length are left as they are.
     """
