@@ -1,6 +1,7 @@
 import json
 
 from deeptoolkit.data.story_world import generate_babi_lines
+from deeptoolkit.saving import read_meta
 from tests.cli_helpers import one_line_error, run
 
 
@@ -9,9 +10,10 @@ def test_train_evaluate_predict_answer(tmp_path):
     train.write_text("\n".join(generate_babi_lines(1500, seed=0)) + "\n")
     (tmp_path / "qa0_stories_test.txt").write_text("\n".join(generate_babi_lines(200, seed=1)) + "\n")
     out = tmp_path / "run"
-    result = run("memnn", "train", "--data", train, "--epochs", 3, "--dim", 20, "--seed", 0, "--out", out)
+    result = run("memnn", "train", "--data", train, "--epochs", 3, "--dim", 20, "--tying", "layerwise", "--seed", 0, "--out", out)
     assert result.exit_code == 0, result.output
     assert "held-out test accuracy" in result.output
+    assert read_meta(out)["config"]["tying"] == "layerwise"
 
     result = run("memnn", "evaluate", out, "--json")
     assert result.exit_code == 0, result.output

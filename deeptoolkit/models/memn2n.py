@@ -10,10 +10,13 @@ back into u; the answer is a softmax over the answer vocabulary. The paper's cho
 - temporal encoding: a learned vector per memory slot (slot 0 = most recent sentence), and
   random noise (RN) in time while training: gaps inserted between memories, so the model
   does not over-fit the exact distances;
-- adjacent weight tying: hop k's output embedding is hop k+1's input embedding, and the
-  question shares the first input embedding;
+- weight tying, two kinds: adjacent (default): hop k's output embedding is hop k+1's
+  input embedding, and the question shares the first input embedding; layer-wise
+  (RNN-like): every hop shares one input embedding A and one output embedding C, the
+  question has its own B, and a learned linear map H carries the state between hops,
+  u <- H u + o (the paper's LW models, its best on bAbI 10k);
 - the answer is read through the last output embedding (W^T = C^K, the paper's adjacent
-  tying): an answer that is a word scores by how much of that word the hops read, which
+  tying; C under layer-wise tying): an answer that is a word scores by how much of that word the hops read, which
   is what lets "what is the hallway east of ?" pick the right word of the right sentence
   (qa4: 0.1% error tied, 18% with a free dense layer). Answers that are not one story
   word ("yes", "apple,football") get vectors of their own;
@@ -23,6 +26,8 @@ back into u; the answer is a softmax over the answer vocabulary. The paper's cho
 
 import keras
 from keras import layers, ops
+
+TYINGS = ("adjacent", "layerwise")
 
 
 @keras.saving.register_keras_serializable(package="deeptoolkit")
@@ -36,8 +41,11 @@ class MemoryHops(layers.Layer):
     the final state u (B, d), which a dense layer turns into logits.
     """
 
-    def __init__(self, vocab_size, dim=50, hops=3, position=True, time_noise=0.1, answer_words=None, **kwargs):
+    def __init__(self, vocab_size, dim=50, hops=3, position=True, time_noise=0.1, answer_words=None, tying="adjacent", **kwargs):
         super().__init__(**kwargs)
+        if tying not in TYINGS:
+            raise ValueError(f"tying must be one of {', '.join(TYINGS)}. Received: tying={tying!r}")
+        self.tying = tying
         self.vocab_size = vocab_size
         self.answer_words = None if answer_words is None else [int(i) for i in answer_words]
         self.dim = dim
@@ -51,19 +59,28 @@ class MemoryHops(layers.Layer):
         self.memory_size, self.sentence_length = int(story_shape[1]), int(story_shape[2])
         init = keras.initializers.RandomNormal(stddev=0.1)
         # Adjacent tying: K + 1 matrices serve as A_1 = B, C_k = A_{k+1}, C_K.
+        # Layer-wise tying: 3 matrices, B (the question), A and C (every hop).
+        matrices = self.hops + 1 if self.tying == "adjacent" else 3
         self.embeddings = [
             self.add_weight(shape=(self.vocab_size, self.dim), initializer=init, name=f"embedding_{k}")
-            for k in range(self.hops + 1)
+            for k in range(matrices)
         ]
-        self.times = [
-            self.add_weight(shape=(self.memory_size, self.dim), initializer=init, name=f"time_{k}")
-            for k in range(self.hops + 1)
-        ]
+        # Temporal encodings belong to the story's embeddings only (layer-wise: not to B).
+        self.times = {
+            k: self.add_weight(shape=(self.memory_size, self.dim), initializer=init, name=f"time_{k}")
+            for k in sorted({index for hop in range(self.hops) for index in self._hop_matrices(hop)})
+        }
+        if self.tying == "layerwise":
+            self.hop_map = self.add_weight(shape=(self.dim, self.dim), initializer=init, name="hop_map")
         if self.answer_words is not None:
             # Answers that are not a story word ("yes", "s,e") have free vectors instead.
             self.answer_free = self.add_weight(shape=(len(self.answer_words), self.dim), initializer=init, name="answer_free")
         # 1 = softmax attention; 0 = linear attention during linear start. Not trained.
         self.softmax_on = self.add_weight(shape=(), initializer="ones", trainable=False, name="softmax_on")
+
+    def _hop_matrices(self, hop):
+        """(input, output) embedding indices of hop `hop`."""
+        return (hop, hop + 1) if self.tying == "adjacent" else (1, 2)
 
     def _embed(self, ids, matrix):
         # Padding (id 0) contributes nothing, whatever its embedding learns.
@@ -93,24 +110,31 @@ class MemoryHops(layers.Layer):
         time_index = self._time_index(training)
         u = self._embed(question, self.embeddings[0])
         attention = []
+        memories = {}  # layer-wise tying embeds the story once for all hops
         for k in range(self.hops):
-            memory_in = self._embed(story, self.embeddings[k]) + ops.take(ops.cast(self.times[k], self.compute_dtype), time_index, axis=0)
-            memory_out = self._embed(story, self.embeddings[k + 1]) + ops.take(ops.cast(self.times[k + 1], self.compute_dtype), time_index, axis=0)
+            memory_in, memory_out = (self._memory(story, index, time_index, memories) for index in self._hop_matrices(k))
             scores = ops.cast(ops.einsum("bnd,bd->bn", memory_in, u), "float32")
             soft = ops.softmax(ops.where(filled, scores, -1e9), axis=-1)
             linear = ops.where(filled, scores, 0.0)
             on = ops.cast(self.softmax_on, "float32")  # read autocast to bfloat16/float16 under mixed precision
             weights = on * soft + (1.0 - on) * linear
             attention.append(weights)
-            u = u + ops.einsum("bn,bnd->bd", ops.cast(weights, self.compute_dtype), memory_out)
+            read = ops.einsum("bn,bnd->bd", ops.cast(weights, self.compute_dtype), memory_out)
+            u = (u if self.tying == "adjacent" else ops.matmul(u, ops.cast(self.hop_map, self.compute_dtype))) + read
         return self._answer_logits(u), ops.stack(attention, axis=1)
+
+    def _memory(self, story, index, time_index, memories):
+        if index not in memories:
+            times = ops.take(ops.cast(self.times[index], self.compute_dtype), time_index, axis=0)
+            memories[index] = self._embed(story, self.embeddings[index]) + times
+        return memories[index]
 
     def _answer_logits(self, u):
         if self.answer_words is None:
             return u
         ids = ops.convert_to_tensor(self.answer_words, "int32")
         is_word = ops.expand_dims(ops.cast(ids > 0, self.compute_dtype), -1)
-        answers = ops.take(self.embeddings[self.hops], ids, axis=0) * is_word + ops.cast(self.answer_free, self.compute_dtype) * (1.0 - is_word)
+        answers = ops.take(self.embeddings[-1], ids, axis=0) * is_word + ops.cast(self.answer_free, self.compute_dtype) * (1.0 - is_word)
         return ops.cast(ops.einsum("bd,ad->ba", u, answers), "float32")
 
     def compute_output_spec(self, inputs, training=False):
@@ -125,18 +149,19 @@ class MemoryHops(layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(vocab_size=self.vocab_size, dim=self.dim, hops=self.hops, position=self.position, time_noise=self.time_noise,
-                      answer_words=self.answer_words)
+                      answer_words=self.answer_words, tying=self.tying)
         return config
 
 
-def memn2n(vocab_size, answer_words, memory_size, sentence_length, dim=50, hops=3, position=True, time_noise=0.1):
+def memn2n(vocab_size, answer_words, memory_size, sentence_length, dim=50, hops=3, position=True, time_noise=0.1, tying="adjacent"):
     """The memory network as a Keras model: (story, question) -> answer probabilities.
 
     `answer_words`: for each answer, its id in the word vocabulary, or 0 if it is not one word.
+    `tying`: "adjacent" or "layerwise" (see the module's docstring).
     """
     story = keras.Input((memory_size, sentence_length), dtype="int32", name="story")
     question = keras.Input((sentence_length,), dtype="int32", name="question")
-    hops_layer = MemoryHops(vocab_size, dim, hops, position, time_noise, answer_words=answer_words, name="memory")
+    hops_layer = MemoryHops(vocab_size, dim, hops, position, time_noise, answer_words=answer_words, tying=tying, name="memory")
     logits, attention = hops_layer([story, question])
     probabilities = layers.Activation("softmax", dtype="float32", name="answer")(logits)
     return keras.Model([story, question], probabilities, name="memn2n")

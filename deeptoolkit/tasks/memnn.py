@@ -17,7 +17,7 @@ from deeptoolkit.data import babi, story_world
 from deeptoolkit.data.pipeline import batched
 from deeptoolkit.data.story_encoding import StoryEncoding
 from deeptoolkit.errors import DeeptoolkitError
-from deeptoolkit.models.memn2n import LinearStart, memn2n, with_attention
+from deeptoolkit.models.memn2n import TYINGS, LinearStart, memn2n, with_attention
 from deeptoolkit.tasks.base import (
     Task,
     TrainingData,
@@ -69,6 +69,9 @@ class MemNN(Task):
         memory_size: the last N sentences of a story are kept in memory.
         position_encoding: weigh words by position (PE); False sums a bag of words.
         time_noise: fraction of random gaps inserted in time while training (RN); 0 = off.
+        tying: "adjacent" (each hop's output embedding is the next hop's input) or
+            "layerwise" (all hops share their embeddings, a learned linear map between
+            hops; see `deeptoolkit.models.memn2n`).
         epochs: None = enough epochs for about 6,400 steps, between 40 and 220 (220 for
             bAbI's 1k training questions, 40 for 10k and for the 18,000 generated ones).
         linear_start: the first epochs train with linear attention (LS); None = epochs // 11
@@ -105,6 +108,7 @@ class MemNN(Task):
         memory_size=50,
         position_encoding=True,
         time_noise=0.1,
+        tying="adjacent",
         linear_start=None,
         epochs=None,
         batch_size=32,
@@ -134,6 +138,8 @@ class MemNN(Task):
         super()._check_config()
         for name in ("hops", "dim", "memory_size", "restarts"):
             check_positive_int(name, self.config[name])
+        if self.config["tying"] not in TYINGS:
+            raise DeeptoolkitError(f"tying must be one of {', '.join(TYINGS)}. Received: tying={self.config['tying']!r}")
         if self.config["optimizer"] not in OPTIMIZERS:
             raise DeeptoolkitError(f"optimizer must be one of {', '.join(OPTIMIZERS)}. Received: optimizer={self.config['optimizer']!r}")
         linear_start, lengths = self.config["linear_start"], _linear_start_lengths(self.config["linear_start"])
@@ -247,12 +253,35 @@ class MemNN(Task):
         self.state = {"encoding": encoding.to_dict(), "data": spec}
         self._explainer = None
         validation = None
-        split = self._validation_split([q.answer for q in train])
+        split = self._validation_split(train)
         if split is not None:
             train, validation = [train[i] for i in split[0]], [train[i] for i in split[1]]
         train_ds = batched(self._dataset(encoding, train), batch_size, shuffle=True, seed=self._run_seed())
         validation_ds = batched(self._dataset(encoding, validation), batch_size) if validation else None
         return TrainingData(train_ds, validation_ds, -(-len(train) // batch_size))
+
+    def _validation_split(self, questions):
+        """(kept, held) indices, cut per task (bAbI file), each as that task alone would cut it.
+
+        So a reader fitted on several tasks holds out exactly the questions a reader of one of
+        them holds out, and a copy fine-tuned on that task is validated on questions the joint
+        fit never trained on: its validation accuracy compares with a reader trained on the
+        task alone.
+        """
+        if not self.config.get("validation_split"):
+            return None
+        by_task = {}
+        for index, question in enumerate(questions):
+            by_task.setdefault(question.task, []).append(index)
+        kept, held = [], []
+        for indices in by_task.values():
+            split = super()._validation_split([questions[i].answer for i in indices])
+            if split is None:  # too few questions to hold any out (warned): all are trained on
+                kept.extend(indices)
+                continue
+            kept.extend(indices[i] for i in split[0])
+            held.extend(indices[i] for i in split[1])
+        return (np.asarray(kept), np.asarray(held)) if held else None
 
     @staticmethod
     def _dataset(encoding, questions):
@@ -278,6 +307,7 @@ class MemNN(Task):
             hops=config["hops"],
             position=config["position_encoding"],
             time_noise=config["time_noise"],
+            tying=config["tying"],
         )
 
     def _compile_arguments(self, total_steps):
@@ -416,7 +446,7 @@ class MemNN(Task):
             train, test, _ = load_questions(data)
             if test is not None:
                 return test, "test"
-            return [train[i] for i in self._held_out_indices([q.answer for q in train], data)], "validation"
+            return [train[i] for i in self._held_out_indices(train, data)], "validation"
         if data == STORIES:
             return load_questions(STORIES)[1], "test"
         files = [data] if isinstance(data, (str, os.PathLike)) else data

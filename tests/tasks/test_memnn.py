@@ -5,6 +5,7 @@ import pytest
 
 import deeptoolkit
 from deeptoolkit import MemNN
+from deeptoolkit.data.babi import read_babi_file
 from deeptoolkit.data.story_world import generate_babi_lines
 from deeptoolkit.errors import DeeptoolkitError, NotFittedError
 from deeptoolkit.models.memn2n import LinearStart, memn2n
@@ -116,6 +117,40 @@ def test_answers_that_are_words_are_read_through_the_last_output_embedding():
     assert logits()[0, 1] == 0.0
 
 
+def test_layerwise_tying_shares_one_input_and_one_output_embedding_across_hops():
+    # With B = A = C = M, one temporal encoding T and H = I, layer-wise tying computes what
+    # adjacent tying computes when every one of its matrices is M and every time vector T.
+    story = np.array([[[2, 3, 4, 0, 0], [5, 2, 0, 0, 0], [1, 4, 3, 0, 0], [0] * 5]], "int32")
+    question = np.array([[2, 4, 0, 0, 0]], "int32")
+    adjacent = memn2n(vocab_size=6, answer_words=[3, 0, 5], memory_size=4, sentence_length=5, dim=8, hops=3)
+    layerwise = memn2n(vocab_size=6, answer_words=[3, 0, 5], memory_size=4, sentence_length=5, dim=8, hops=3, tying="layerwise")
+    shared, tied = adjacent.get_layer("memory"), layerwise.get_layer("memory")
+    assert len(shared.embeddings) == 4 and len(tied.embeddings) == 3 and sorted(tied.times) == [1, 2]
+    rng = np.random.default_rng(0)
+    matrix, times = rng.normal(0, 0.3, (6, 8)), rng.normal(0, 0.3, (4, 8))
+    for layer in (shared, tied):
+        for variable in layer.embeddings:
+            variable.assign(matrix)
+        for variable in layer.times.values():
+            variable.assign(times)
+        layer.answer_free.assign(tied.answer_free.numpy())
+    tied.hop_map.assign(np.eye(8))
+    inputs = [story, question]
+    assert np.allclose(np.asarray(layerwise(inputs)), np.asarray(adjacent(inputs)), atol=1e-6)
+    # H carries the state between hops: another map gives other answers.
+    tied.hop_map.assign(-np.eye(8))
+    assert not np.allclose(np.asarray(layerwise(inputs)), np.asarray(adjacent(inputs)), atol=1e-3)
+
+
+def test_a_layerwise_reader_trains_saves_and_loads(story_files, tmp_path):
+    reader = MemNN(**dict(QUICK, epochs=2, tying="layerwise"))
+    reader.fit(str(story_files[0]), verbose=0)
+    assert reader.model.get_layer("memory").tying == "layerwise"
+    loaded = deeptoolkit.load(reader.save(tmp_path / "layerwise.dtk"))
+    assert loaded.config["tying"] == "layerwise"
+    assert loaded.answer(STORY, "where is the ring ?") == reader.answer(STORY, "where is the ring ?")
+
+
 def test_linear_start_is_set_at_every_epoch_so_a_resumed_run_is_in_the_right_mode():
     model = memn2n(vocab_size=6, answer_words=[3], memory_size=2, sentence_length=3, dim=4)
     callback = LinearStart(epochs=5)
@@ -168,7 +203,8 @@ def test_a_list_of_linear_starts_keeps_the_best_by_validation_accuracy(story_fil
 
 @pytest.mark.parametrize("config, name", [({"hops": 0}, "hops="), ({"restarts": 0}, "restarts="), ({"validation_split": 1.5}, "validation_split="),
                                            ({"optimizer": "rmsprop"}, "optimizer="), ({"linear_start": -1}, "linear_start="),
-                                           ({"linear_start": []}, "linear_start="), ({"linear_start": [20, "80"]}, "linear_start=")])
+                                           ({"linear_start": []}, "linear_start="), ({"linear_start": [20, "80"]}, "linear_start="),
+                                           ({"tying": "recurrent"}, "tying=")])
 def test_bad_config_is_refused_at_fit(config, name):
     with pytest.raises(DeeptoolkitError, match=name):
         MemNN(**config).fit()
@@ -185,12 +221,13 @@ def test_answer_runs_one_graph_traced_once(reader):
     assert reader._explained().experimental_get_tracing_count() == 1
 
 
+@pytest.mark.parametrize("tying", ["adjacent", "layerwise"])
 @pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
-def test_the_network_runs_under_mixed_precision(precision):
+def test_the_network_runs_under_mixed_precision(precision, tying):
     from deeptoolkit import runtime
 
     with runtime.precision_scope(precision):
-        model = memn2n(vocab_size=6, answer_words=[3, 0], memory_size=4, sentence_length=5, dim=8)
+        model = memn2n(vocab_size=6, answer_words=[3, 0], memory_size=4, sentence_length=5, dim=8, tying=tying)
     story = np.array([[[2, 3, 4, 0, 0], [5, 2, 0, 0, 0], [0] * 5, [0] * 5]], "int32")
     probabilities = np.asarray(model([story, np.array([[2, 4, 0, 0, 0]], "int32")]))
     assert probabilities.dtype == np.float32 and np.allclose(probabilities.sum(), 1.0, atol=1e-3)
@@ -223,3 +260,15 @@ def test_a_file_too_small_to_hold_out_validation_trains_on_all_of_it(tmp_path, c
     with caplog.at_level("WARNING", logger="deeptoolkit"):
         reader.fit(str(tiny), verbose=0)
     assert "would leave none to train on" in caplog.text and "val_loss" not in reader.history
+
+
+def test_several_tasks_hold_out_per_task_what_each_task_alone_holds_out(tmp_path):
+    # So a reader fine-tuned from a joint one is validated on questions the joint fit never saw.
+    first = read_babi_file(write_stories(tmp_path / "qa1_first_train.txt", 300, 0))
+    second = read_babi_file(write_stories(tmp_path / "qa2_second_train.txt", 200, 5))
+    reader = MemNN(seed=3)
+    kept, held = reader._validation_split(first + second)
+    alone = [reader._validation_split(questions) for questions in (first, second)]
+    assert sorted(held) == sorted(list(alone[0][1]) + [len(first) + i for i in alone[1][1]])
+    assert sorted(list(kept) + list(held)) == list(range(len(first) + len(second)))
+    assert len(held) == 30 + 20
