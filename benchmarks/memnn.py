@@ -4,9 +4,11 @@
     python benchmarks/memnn.py babi     --data ../shared/data/babi/en      --joint-first [--joint-epochs N] [--joint-reader PATH]
     python benchmarks/memnn.py babi     --data ../shared/data/babi/en      --linear-start 20 80
     python benchmarks/memnn.py babi     --data ../shared/data/babi/en-10k  --fallback ../shared/data/babi/en
+    python benchmarks/memnn.py babi     --data ../shared/data/babi/en-10k  --tying layerwise --dim 100 --linear-start 10
+    python benchmarks/memnn.py pick     ALONE.log FINE_TUNED.log   (per task, the run with the best validation accuracy)
     python benchmarks/memnn.py overhead --data ../shared/data/babi/en      [--tasks 1 2 3] [--rounds 2]
 
-`babi` trains one model per task (3 hops, the toolkit's defaults) on the given train file and
+`babi` trains one model per task (3 hops, the toolkit's defaults unless --tying/--dim/--hops) on the given train file and
 scores the given test file; with --joint-first, one reader is first fitted on all 20 tasks
 together and each task's model is that reader fine-tuned on the task. --joint-reader keeps that
 reader at PATH, or fine-tunes the one already there (so two runs can share the cores, each
@@ -48,6 +50,11 @@ def task_files(folder, number, fallback=None):
 
 
 # ---------------------------------------------------------------------------- per-task error
+def network_config(args):
+    """The network's shape, the same for the joint reader and every task."""
+    return {"tying": args.tying, "hops": args.hops, "dim": args.dim}
+
+
 def joint_reader(args, folder):
     """One reader fitted on the training files of all 20 tasks, saved; or the one saved at --joint-reader."""
     path = args.joint_reader or os.path.join(folder, "joint.dtk")
@@ -55,9 +62,11 @@ def joint_reader(args, folder):
         print(json.dumps({"joint": True, "loaded": path}), flush=True)
         return path, 0.0, 0.0
     files = [task_files(args.data, number, args.fallback) for number in range(1, 21)]
-    config = {"seed": args.seed}
+    config = dict(network_config(args), seed=args.seed)
     if args.joint_epochs:
         config["epochs"] = args.joint_epochs
+    if args.joint_linear_start is not None:
+        config["linear_start"] = args.joint_linear_start
     reader = MemNN(**config)
     _, wall, cpu = clocked(lambda: reader.fit([train for train, _ in files], verbose=0))
     scores = reader.evaluate([test for _, test in files], unseen_answers="wrong")
@@ -81,7 +90,7 @@ def babi(args):
 
 def one_task(args, number, joint):
     train, test = task_files(args.data, number, args.fallback)
-    config = {"seed": args.seed, "restarts": args.restarts}
+    config = dict(network_config(args), seed=args.seed, restarts=args.restarts)
     if args.epochs:
         config["epochs"] = args.epochs
     if args.linear_start is not None:
@@ -89,14 +98,16 @@ def one_task(args, number, joint):
     if joint:
         # The joint reader's weights and vocabulary, trained on from there on this task alone.
         reader = deeptoolkit.load(joint[0])
-        reader.config.update(config)
+        reader.config.update({k: v for k, v in config.items() if k not in network_config(args)})  # the shape is the joint reader's
         _, wall, cpu = clocked(lambda: reader.fine_tune(train, verbose=0))
     else:
         reader = MemNN(**config)
         _, wall, cpu = clocked(lambda: reader.fit(train, verbose=0))
     error = reader.evaluate(test, unseen_answers="wrong")["error"]
-    row = {"task": number, "error": round(error, 4), "epochs": len(reader.history["loss"]), "linear_start": reader.state.get("linear_start"),
-           "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "train": os.path.relpath(train, args.data)}
+    history = reader.history
+    row = {"task": number, "error": round(error, 4), "epochs": len(history["loss"]), "linear_start": reader.state.get("linear_start"),
+           "val_accuracy": history.get("val_accuracy", [None])[-1], "val_loss": history.get("val_loss", [None])[-1],
+           "joint_first": bool(joint), "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "train": os.path.relpath(train, args.data)}
     print(json.dumps(row), flush=True)
     keras.backend.clear_session()
     return row
@@ -110,6 +121,26 @@ def report(rows, joint):
     total_wall = sum(r["wall_s"] for r in rows) + (joint[1] if joint else 0)
     print(json.dumps({"mean_error": round(statistics.mean(errors), 4), "failed_tasks_over_5pct": sum(e > 0.05 for e in errors),
                       "tasks": len(rows), "joint_first": bool(joint), "total_wall_s": round(total_wall, 1)}))
+
+
+def pick(args):
+    """Per task, the run with the best validation accuracy (then the lower validation loss) among
+    the rows of several `babi` logs, e.g. one trained alone and one fine-tuned from a joint reader.
+    The test error plays no part in the choice."""
+    best = {}
+    for path in args.logs:
+        with open(path) as log:
+            for line in log:
+                if line.startswith('{"task"'):
+                    row = dict(json.loads(line), log=path)
+                    if row["val_accuracy"] is None:
+                        raise SystemExit(f"{path}: qa{row['task']} has no validation score to choose by")
+                    if row["task"] not in best or (row["val_accuracy"], -row["val_loss"]) > (best[row["task"]]["val_accuracy"], -best[row["task"]]["val_loss"]):
+                        best[row["task"]] = row
+    rows = [best[task] for task in sorted(best)]
+    for row in rows:
+        print(json.dumps(row))
+    report(rows, None)
 
 
 # ---------------------------------------------------------------------------- plain-Keras reference
@@ -222,21 +253,27 @@ def main():
     command.add_argument("--tasks", type=int, nargs="+", default=list(range(1, 21)))
     command.add_argument("--epochs", type=int, default=None)
     command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--tying", choices=["adjacent", "layerwise"], default="adjacent", help="Weight tying between hops.")
+    command.add_argument("--hops", type=int, default=3)
+    command.add_argument("--dim", type=int, default=50)
     command.add_argument("--restarts", type=int, default=1, help="Keep the best of this many runs (by validation accuracy).")
     command.add_argument("--linear-start", type=int, nargs="+", default=None,
                          help="Epochs of linear attention (default: MemNN's); several: each is tried, the best by validation accuracy kept.")
     command.add_argument("--joint-first", action="store_true",
                          help="Fit one reader on all the tasks' training files first, then fine-tune a copy of it on each task.")
     command.add_argument("--joint-epochs", type=int, default=None, help="Epochs of the joint fit (default: MemNN's).")
+    command.add_argument("--joint-linear-start", type=int, default=None, help="Epochs of linear attention of the joint fit (default: MemNN's).")
     command.add_argument("--joint-reader", default=None,
                          help="Where the joint reader is kept: fitted and saved there if missing, else loaded and fine-tuned (implies --joint-first).")
+    command = sub.add_parser("pick", help="Per task, the best run by validation accuracy among babi logs.")
+    command.add_argument("logs", nargs="+")
     command = sub.add_parser("overhead")
     command.add_argument("--data", required=True)
     command.add_argument("--tasks", type=int, nargs="+", default=[1, 2, 3])
     command.add_argument("--rounds", type=int, default=2)
     command.add_argument("--epochs", type=int, default=220)
     args = parser.parse_args()
-    {"babi": babi, "overhead": overhead}[args.which](args)
+    {"babi": babi, "pick": pick, "overhead": overhead}[args.which](args)
 
 
 if __name__ == "__main__":
