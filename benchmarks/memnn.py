@@ -98,7 +98,8 @@ def one_task(args, number, joint):
     if joint:
         # The joint reader's weights and vocabulary, trained on from there on this task alone.
         reader = deeptoolkit.load(joint[0])
-        reader.config.update({k: v for k, v in config.items() if k not in network_config(args)})  # the shape is the joint reader's
+        shape = network_config(args)  # the joint reader's: not changed by fine-tuning
+        reader.config.update({k: v for k, v in config.items() if k not in shape})
         _, wall, cpu = clocked(lambda: reader.fine_tune(train, verbose=0))
     else:
         reader = MemNN(**config)
@@ -127,16 +128,18 @@ def pick(args):
     """Per task, the run with the best validation accuracy (then the lower validation loss) among
     the rows of several `babi` logs, e.g. one trained alone and one fine-tuned from a joint reader.
     The test error plays no part in the choice."""
+    def score(row):  # as MemNN ranks its restarts
+        return row["val_accuracy"], -row["val_loss"]
+
     best = {}
     for path in args.logs:
         with open(path) as log:
-            for line in log:
-                if line.startswith('{"task"'):
-                    row = dict(json.loads(line), log=path)
-                    if row["val_accuracy"] is None:
-                        raise SystemExit(f"{path}: qa{row['task']} has no validation score to choose by")
-                    if row["task"] not in best or (row["val_accuracy"], -row["val_loss"]) > (best[row["task"]]["val_accuracy"], -best[row["task"]]["val_loss"]):
-                        best[row["task"]] = row
+            rows = [dict(json.loads(line), log=path) for line in log if line.startswith('{"task"')]
+        for row in rows:
+            if row["val_accuracy"] is None:
+                raise SystemExit(f"{path}: qa{row['task']} has no validation score to choose by")
+            if row["task"] not in best or score(row) > score(best[row["task"]]):
+                best[row["task"]] = row
     rows = [best[task] for task in sorted(best)]
     for row in rows:
         print(json.dumps(row))

@@ -261,7 +261,8 @@ class MemNN(Task):
         return TrainingData(train_ds, validation_ds, -(-len(train) // batch_size))
 
     def _validation_split(self, questions):
-        """(kept, held) indices, cut per task (bAbI file), each as that task alone would cut it.
+        """(kept, held) indices of `questions` (the questions, not their answers as in `Task`),
+        cut per task (bAbI file), each as that task alone would cut it.
 
         So a reader fitted on several tasks holds out exactly the questions a reader of one of
         them holds out, and a copy fine-tuned on that task is validated on questions the joint
