@@ -120,8 +120,11 @@ def report(rows, joint):
     for r in rows:
         print(f"| qa{r['task']} | {100 * r['error']:.1f}% | {r['epochs']} | {r['wall_s']} |")
     total_wall = sum(r["wall_s"] for r in rows) + (joint[1] if joint else 0)
+    # From the rows, not the run: rows `pick`ed from several logs may mix both kinds.
+    fine_tuned = {r["joint_first"] for r in rows}
     print(json.dumps({"mean_error": round(statistics.mean(errors), 4), "failed_tasks_over_5pct": sum(e > 0.05 for e in errors),
-                      "tasks": len(rows), "joint_first": bool(joint), "total_wall_s": round(total_wall, 1)}))
+                      "tasks": len(rows), "joint_first": fine_tuned.pop() if len(fine_tuned) == 1 else "some tasks",
+                      "total_wall_s": round(total_wall, 1)}))
 
 
 def pick(args):
