@@ -3,6 +3,7 @@
     python benchmarks/memnn.py babi     --data ../shared/data/babi/en      [--tasks 1 2 3] [--epochs N] [--restarts K]
     python benchmarks/memnn.py babi     --data ../shared/data/babi/en      --joint-first [--joint-epochs N] [--joint-reader PATH]
     python benchmarks/memnn.py babi     --data ../shared/data/babi/en      --linear-start 20 80
+    python benchmarks/memnn.py babi     --data ../shared/data/babi/en      --joint-first --linear-start 0 80 --restarts 2 --average-restarts
     python benchmarks/memnn.py babi     --data ../shared/data/babi/en-10k  --fallback ../shared/data/babi/en
     python benchmarks/memnn.py babi     --data ../shared/data/babi/en-10k  --tying layerwise --dim 100 --linear-start 10
     python benchmarks/memnn.py pick     ALONE.log FINE_TUNED.log   (per task, the run with the best validation accuracy)
@@ -90,7 +91,7 @@ def babi(args):
 
 def one_task(args, number, joint):
     train, test = task_files(args.data, number, args.fallback)
-    config = dict(network_config(args), seed=args.seed, restarts=args.restarts)
+    config = dict(network_config(args), seed=args.seed, restarts=args.restarts, average_restarts=args.average_restarts)
     if args.epochs:
         config["epochs"] = args.epochs
     if args.linear_start is not None:
@@ -105,9 +106,11 @@ def one_task(args, number, joint):
         reader = MemNN(**config)
         _, wall, cpu = clocked(lambda: reader.fit(train, verbose=0))
     error = reader.evaluate(test, unseen_answers="wrong")["error"]
-    history = reader.history
+    history, average = reader.history, reader.state.get("average")
+    # Averaged runs are ranked by the average's validation score, as MemNN ranked them.
+    validation = (average["accuracy"], average["loss"]) if average else (history.get("val_accuracy", [None])[-1], history.get("val_loss", [None])[-1])
     row = {"task": number, "error": round(error, 4), "epochs": len(history["loss"]), "linear_start": reader.state.get("linear_start"),
-           "val_accuracy": history.get("val_accuracy", [None])[-1], "val_loss": history.get("val_loss", [None])[-1],
+           "val_accuracy": validation[0], "val_loss": validation[1], "averaged_runs": average["runs"] if average else 1,
            "joint_first": bool(joint), "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "train": os.path.relpath(train, args.data)}
     print(json.dumps(row), flush=True)
     keras.backend.clear_session()
@@ -263,6 +266,7 @@ def main():
     command.add_argument("--hops", type=int, default=3)
     command.add_argument("--dim", type=int, default=50)
     command.add_argument("--restarts", type=int, default=1, help="Keep the best of this many runs (by validation accuracy).")
+    command.add_argument("--average-restarts", action="store_true", help="Answer with the mean of the restarts' answer distributions.")
     command.add_argument("--linear-start", type=int, nargs="+", default=None,
                          help="Epochs of linear attention (default: MemNN's); several: each is tried, the best by validation accuracy kept.")
     command.add_argument("--joint-first", action="store_true",

@@ -154,7 +154,8 @@ class MemoryHops(layers.Layer):
         return config
 
 
-def memn2n(vocab_size, answer_words, memory_size, sentence_length, dim=50, hops=3, position=True, time_noise=0.1, tying="adjacent"):
+def memn2n(vocab_size, answer_words, memory_size, sentence_length, dim=50, hops=3, position=True, time_noise=0.1, tying="adjacent",
+           name="memn2n"):
     """The memory network as a Keras model: (story, question) -> answer probabilities.
 
     `answer_words`: for each answer, its id in the word vocabulary, or 0 if it is not one word.
@@ -165,12 +166,30 @@ def memn2n(vocab_size, answer_words, memory_size, sentence_length, dim=50, hops=
     hops_layer = MemoryHops(vocab_size, dim, hops, position, time_noise, answer_words=answer_words, tying=tying, name="memory")
     logits, attention = hops_layer([story, question])
     probabilities = layers.Activation("softmax", dtype="float32", name="answer")(logits)
-    return keras.Model([story, question], probabilities, name="memn2n")
+    return keras.Model([story, question], probabilities, name=name)
+
+
+def averaged(models, name="memn2n_average"):
+    """One model answering with the mean of `models`' answer distributions.
+
+    The networks must read the same inputs and give the same answers (runs of one reader
+    from different initialisations); each must have a name of its own.
+    """
+    story = keras.Input(models[0].inputs[0].shape[1:], dtype="int32", name="story")
+    question = keras.Input(models[0].inputs[1].shape[1:], dtype="int32", name="question")
+    answers = [model([story, question]) for model in models]
+    return keras.Model([story, question], layers.Average(dtype="float32", name="answer")(answers), name=name)
 
 
 def with_attention(model):
-    """A model sharing `model`'s layers that also returns the attention of every hop."""
-    attention = model.get_layer("memory").output[1]
+    """A model sharing `model`'s layers that also returns the attention of every hop; for an
+    `averaged` model, the mean of its networks' attention."""
+    members = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    if not members:
+        attention = model.get_layer("memory").output[1]
+        return keras.Model(model.inputs, [model.output, attention], name=f"{model.name}_explained")
+    outputs = [with_attention(member)(model.inputs) for member in members]
+    attention = layers.Average(dtype="float32")([hops for _, hops in outputs])
     return keras.Model(model.inputs, [model.output, attention], name=f"{model.name}_explained")
 
 

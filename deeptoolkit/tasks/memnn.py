@@ -13,11 +13,18 @@ import os
 import keras
 import numpy as np
 
+from deeptoolkit import runtime
 from deeptoolkit.data import babi, story_world
 from deeptoolkit.data.pipeline import batched
 from deeptoolkit.data.story_encoding import StoryEncoding
 from deeptoolkit.errors import DeeptoolkitError
-from deeptoolkit.models.memn2n import TYINGS, LinearStart, memn2n, with_attention
+from deeptoolkit.models.memn2n import (
+    TYINGS,
+    LinearStart,
+    averaged,
+    memn2n,
+    with_attention,
+)
 from deeptoolkit.tasks.base import (
     Task,
     TrainingData,
@@ -93,6 +100,12 @@ class MemNN(Task):
             the default: the validation loss rises for many epochs while accuracy still climbs).
         restarts: train this many times from different initialisations and keep the run
             with the best validation accuracy (the paper's protocol picked the best of 10).
+        average_restarts: instead of keeping one run, keep all `restarts` runs and answer
+            with the mean of their answer distributions (with a list of linear starts, the
+            runs of each length are averaged and the average with the best validation
+            accuracy is kept). On bAbI 1k, a few hundred validation questions cannot rank
+            runs a point or two apart, and the average beat the run validation kept (qa3:
+            22.4% test error for two runs averaged, 23.9-25.8% for single runs).
         precision, distribute, seed, jit_compile: see `deeptoolkit.runtime`.
     """
 
@@ -118,6 +131,7 @@ class MemNN(Task):
         validation_split=0.1,
         patience=0,
         restarts=1,
+        average_restarts=False,
         precision="auto",
         distribute=None,
         seed=None,
@@ -129,6 +143,7 @@ class MemNN(Task):
         self._schedule = None  # (epochs, linear-start epochs) of the current fit
         self._loaded = None  # (data, training questions), so fit reads its data once
         self._start_from = None  # (encoding, weights) while fine_tune trains on
+        self._scored = None  # (encoding, questions) that averaged runs are scored on
 
     def _run_seed(self):
         seed = self.config["seed"]
@@ -140,6 +155,8 @@ class MemNN(Task):
             check_positive_int(name, self.config[name])
         if self.config["tying"] not in TYINGS:
             raise DeeptoolkitError(f"tying must be one of {', '.join(TYINGS)}. Received: tying={self.config['tying']!r}")
+        if not isinstance(self.config["average_restarts"], bool):
+            raise DeeptoolkitError(f"average_restarts must be True or False. Received: average_restarts={self.config['average_restarts']!r}")
         if self.config["optimizer"] not in OPTIMIZERS:
             raise DeeptoolkitError(f"optimizer must be one of {', '.join(OPTIMIZERS)}. Received: optimizer={self.config['optimizer']!r}")
         linear_start, lengths = self.config["linear_start"], _linear_start_lengths(self.config["linear_start"])
@@ -157,7 +174,8 @@ class MemNN(Task):
     def fit(self, data=None, **kwargs):
         """Train on bAbI file(s), a folder of `*_train.txt` files, or generated stories (default).
 
-        With `restarts` > 1, returns the History of the run that was kept.
+        With `restarts` > 1, returns the History of the run that was kept (with
+        `average_restarts`, of the best of the runs averaged).
         """
         restarts = self.config["restarts"]
         check_positive_int("restarts", restarts)
@@ -171,19 +189,22 @@ class MemNN(Task):
         self._loaded = (data, loaded)
         kwargs["epochs"] = self._epochs(len(loaded[0]), kwargs.get("epochs"), kwargs.get("batch_size"))
         epochs = kwargs["epochs"]
-        best = None
+        candidates = []
         try:
             for linear_start in self._linear_starts(epochs):
                 self._schedule = (epochs, linear_start)
+                runs = []
                 for self._attempt in range(restarts):
                     history = super().fit(data, None, **kwargs)
                     # Every attempt holds out the same validation questions, so scores compare.
-                    score = self._attempt_score()
-                    if best is None or score > best[0]:
-                        best = (score, history, self.model, self.history, self.state, linear_start)
+                    runs.append((self._attempt_score(), history, self.model, self.history, self.state, linear_start))
+                if self.config["average_restarts"] and len(runs) > 1:
+                    runs = [self._averaged(runs)]
+                candidates.extend(runs)
         finally:
-            self._attempt, self._loaded = 0, None
-        _, history, self.model, self.history, self.state, linear_start = best
+            self._attempt, self._loaded, self._scored = 0, None, None
+        # The first of equals: the earlier run or linear start.
+        _, history, self.model, self.history, self.state, linear_start = max(candidates, key=lambda candidate: candidate[0])
         self.state["linear_start"] = linear_start
         self._explainer = None
         return history
@@ -210,6 +231,26 @@ class MemNN(Task):
             kept = start + int(np.argmin(losses[start:]))
         return history[accuracy][kept], -losses[kept]
 
+    def _averaged(self, runs):
+        """One candidate made of several runs: a model answering with the mean of their answer
+        distributions, scored (accuracy, then mean log-probability of the right answer) on the
+        questions the runs were validated on, the history of its best run."""
+        members = []
+        with runtime.precision_scope(self.state["precision"]):
+            for index, run in enumerate(runs):
+                member = self._network(name=f"memn2n_run{index}")  # a functional model needs distinct names
+                member.set_weights(run[2].get_weights())
+                members.append(member)
+        model = averaged(members)
+        encoding, questions = self._scored
+        stories, asked, answers = encoding.encode(questions)
+        probabilities = model.predict({"story": stories, "question": asked}, batch_size=256, verbose=0)
+        accuracy = float((probabilities.argmax(axis=1) == answers).mean())
+        log_probability = float(np.log(np.maximum(probabilities[np.arange(len(answers)), answers], 1e-7)).mean())
+        best = max(runs, key=lambda run: run[0])
+        state = dict(best[4], average={"runs": len(runs), "accuracy": accuracy, "loss": -log_probability, "scored_on": self._scored_on})
+        return (accuracy, log_probability), best[1], model, best[3], state, best[5]
+
     def fine_tune(self, data, **kwargs):
         """Train on from this reader's weights, on `data`, keeping its vocabulary and answers.
 
@@ -221,6 +262,10 @@ class MemNN(Task):
         set; the learning-rate schedule starts again. Takes `fit`'s keyword arguments.
         """
         self._require_fitted()
+        if "average" in self.state:
+            raise DeeptoolkitError(f"fine_tune trains on from one network; this reader averages {self.state['average']['runs']} runs "
+                                   "(average_restarts=True). Fine-tune a reader fitted without average_restarts, with "
+                                   "average_restarts=True set on it to average the fine-tuned runs.")
         self._start_from = (self.encoding, self.model.get_weights())
         before = (self.state, self.model, self.history)
         try:
@@ -256,6 +301,8 @@ class MemNN(Task):
         split = self._validation_split(train)
         if split is not None:
             train, validation = [train[i] for i in split[0]], [train[i] for i in split[1]]
+        # Averaged runs are scored where single runs are: the validation questions, else the training ones.
+        self._scored, self._scored_on = (encoding, validation or train), ("validation" if validation else "training")
         train_ds = batched(self._dataset(encoding, train), batch_size, shuffle=True, seed=self._run_seed())
         validation_ds = batched(self._dataset(encoding, validation), batch_size) if validation else None
         return TrainingData(train_ds, validation_ds, -(-len(train) // batch_size))
@@ -297,7 +344,7 @@ class MemNN(Task):
             model.set_weights(self._start_from[1])
         return model
 
-    def _network(self):
+    def _network(self, name="memn2n"):
         encoding, config = self.encoding, self.config
         return memn2n(
             vocab_size=len(encoding.words),
@@ -309,6 +356,7 @@ class MemNN(Task):
             position=config["position_encoding"],
             time_noise=config["time_noise"],
             tying=config["tying"],
+            name=name,
         )
 
     def _compile_arguments(self, total_steps):

@@ -1,14 +1,15 @@
 import os
 
+import keras
 import numpy as np
 import pytest
 
 import deeptoolkit
 from deeptoolkit import MemNN
-from deeptoolkit.data.babi import read_babi_file
+from deeptoolkit.data.babi import read_babi_file, tokenize
 from deeptoolkit.data.story_world import generate_babi_lines
 from deeptoolkit.errors import DeeptoolkitError, NotFittedError
-from deeptoolkit.models.memn2n import LinearStart, memn2n
+from deeptoolkit.models.memn2n import LinearStart, memn2n, with_attention
 
 STORY = "bilbo travelled to the cave .\nfrodo got the ring .\nfrodo journeyed to mount-doom .\nbilbo went back to the shire ."
 QUICK = dict(epochs=8, batch_size=32, linear_start=0, patience=0, seed=0, dim=32)
@@ -201,10 +202,39 @@ def test_a_list_of_linear_starts_keeps_the_best_by_validation_accuracy(story_fil
         searched.fit(str(story_files[0]), resume=True, checkpoint_dir=str(story_files[0].parent / "run"), verbose=0)
 
 
+def test_average_restarts_answers_with_the_mean_of_the_runs_distributions(story_files, tmp_path):
+    first = MemNN(**dict(QUICK, epochs=2))
+    first.fit(str(story_files[0]), verbose=0)
+    averaged = MemNN(**dict(QUICK, epochs=2, restarts=2, average_restarts=True))
+    averaged.fit(str(story_files[0]), verbose=0)
+    questions = read_babi_file(str(story_files[1]))[:200]
+    stories, asked, _ = first.encoding.encode(questions)
+    inputs = {"story": stories, "question": asked}
+    runs = [layer for layer in averaged.model.layers if isinstance(layer, keras.Model)]
+    answers = [run.predict(inputs, verbose=0) for run in runs]
+    # The first run is the one a single fit trains; the second starts elsewhere.
+    # Equal up to float round-off: threaded CPU kernels may sum in another order.
+    np.testing.assert_allclose(answers[0], first.model.predict(inputs, verbose=0), atol=1e-5)
+    assert np.abs(answers[1] - answers[0]).max() > 1e-3
+    np.testing.assert_allclose(averaged.model.predict(inputs, verbose=0), np.mean(answers, axis=0), atol=1e-6)
+    assert averaged.state["average"]["runs"] == 2 and averaged.state["average"]["scored_on"] == "validation"
+    assert 0.0 <= averaged.state["average"]["accuracy"] <= 1.0
+    # The attention shown is the runs' mean too, and it survives saving.
+    memory, question, _ = averaged.encoding.encode_one([tokenize(s) for s in STORY.splitlines()], tokenize("where is the ring ?"))
+    hops = [with_attention(run).predict({"story": memory[None], "question": question[None]}, verbose=0)[1][0] for run in runs]
+    result = averaged.answer(STORY, "where is the ring ?")
+    np.testing.assert_allclose(np.asarray(result["attention"])[:, ::-1], np.mean(hops, axis=0)[:, :4], atol=1e-5)
+    loaded = deeptoolkit.load(averaged.save(tmp_path / "averaged.dtk"))
+    assert loaded.answer(STORY, "where is the ring ?") == result
+    assert loaded.predict(str(story_files[1]))[:50] == averaged.predict(str(story_files[1]))[:50]
+    with pytest.raises(DeeptoolkitError, match="averages 2 runs"):
+        loaded.fine_tune(str(story_files[0]), epochs=1, verbose=0)
+
+
 @pytest.mark.parametrize("config, name", [({"hops": 0}, "hops="), ({"restarts": 0}, "restarts="), ({"validation_split": 1.5}, "validation_split="),
                                            ({"optimizer": "rmsprop"}, "optimizer="), ({"linear_start": -1}, "linear_start="),
                                            ({"linear_start": []}, "linear_start="), ({"linear_start": [20, "80"]}, "linear_start="),
-                                           ({"tying": "recurrent"}, "tying=")])
+                                           ({"tying": "recurrent"}, "tying="), ({"average_restarts": "yes"}, "average_restarts=")])
 def test_bad_config_is_refused_at_fit(config, name):
     with pytest.raises(DeeptoolkitError, match=name):
         MemNN(**config).fit()
