@@ -460,12 +460,17 @@ def memnn():
 @click.option("--memory-size", type=click.IntRange(min=1), default=50, show_default=True, help="Sentences kept in memory.")
 @click.option("--tying", type=click.Choice(["adjacent", "layerwise"]), default="adjacent", show_default=True,
               help="Weights shared between hops; layerwise did better on bAbI 10k.")
+@click.option("--restarts", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Train this many times from different initialisations; keep the best by validation accuracy.")
+@click.option("--average-restarts", is_flag=True, help="Keep every restart and answer with the mean of their answer distributions.")
 @friendly_errors
-def memnn_train(data, epochs, batch_size, out, precision, distribute, seed, resume, tensorboard, plots, hops, dim, memory_size, tying):
+def memnn_train(data, epochs, batch_size, out, precision, distribute, seed, resume, tensorboard, plots, hops, dim, memory_size, tying,
+                restarts, average_restarts):
     """Train on --data (bAbI file(s) or folder; default: generated stories) and save OUT/model.dtk."""
     from deeptoolkit import MemNN
 
-    reader = MemNN(hops=hops, dim=dim, memory_size=memory_size, tying=tying, precision=precision, distribute=distribute, seed=seed)
+    reader = MemNN(hops=hops, dim=dim, memory_size=memory_size, tying=tying, restarts=restarts, average_restarts=average_restarts,
+                   precision=precision, distribute=distribute, seed=seed)
     metrics = _train_save_score(reader, data, epochs, batch_size, out, resume, tensorboard, plots)
     click.echo(f"held-out {metrics['split']} accuracy: {metrics['accuracy']:.4f} ({metrics['questions']} questions)")
 

@@ -10,10 +10,12 @@ def test_train_evaluate_predict_answer(tmp_path):
     train.write_text("\n".join(generate_babi_lines(1500, seed=0)) + "\n")
     (tmp_path / "qa0_stories_test.txt").write_text("\n".join(generate_babi_lines(200, seed=1)) + "\n")
     out = tmp_path / "run"
-    result = run("memnn", "train", "--data", train, "--epochs", 3, "--dim", 20, "--tying", "layerwise", "--seed", 0, "--out", out)
+    result = run("memnn", "train", "--data", train, "--epochs", 3, "--dim", 20, "--tying", "layerwise", "--seed", 0,
+                 "--restarts", 2, "--average-restarts", "--out", out)
     assert result.exit_code == 0, result.output
     assert "held-out test accuracy" in result.output
-    assert read_meta(out)["config"]["tying"] == "layerwise"
+    meta = read_meta(out)
+    assert meta["config"]["tying"] == "layerwise" and meta["state"]["average"]["runs"] == 2
 
     result = run("memnn", "evaluate", out, "--json")
     assert result.exit_code == 0, result.output
