@@ -144,7 +144,7 @@ class MemNN(Task):
         self._schedule = None  # (epochs, linear-start epochs) of the current fit
         self._loaded = None  # (data, training questions), so fit reads its data once
         self._start_from = None  # (encoding, weights) while fine_tune trains on
-        self._scored = None  # (encoding, questions) that averaged runs are scored on
+        self._scored = None  # (encoding, questions, "validation" or "training") that averaged runs are scored on
 
     def _run_seed(self):
         seed = self.config["seed"]
@@ -243,13 +243,13 @@ class MemNN(Task):
                 member.set_weights(run[2].get_weights())
                 members.append(member)
         model = averaged(members)
-        encoding, questions = self._scored
+        encoding, questions, scored_on = self._scored
         stories, asked, answers = encoding.encode(questions)
         probabilities = model.predict({"story": stories, "question": asked}, batch_size=256, verbose=0)
         accuracy = float((probabilities.argmax(axis=1) == answers).mean())
         log_probability = float(np.log(np.maximum(probabilities[np.arange(len(answers)), answers], 1e-7)).mean())
         best = max(runs, key=lambda run: run[0])
-        state = dict(best[4], average={"runs": len(runs), "accuracy": accuracy, "loss": -log_probability, "scored_on": self._scored_on})
+        state = dict(best[4], average={"runs": len(runs), "accuracy": accuracy, "loss": -log_probability, "scored_on": scored_on})
         return (accuracy, log_probability), best[1], model, best[3], state, best[5]
 
     def fine_tune(self, data, **kwargs):
@@ -303,7 +303,7 @@ class MemNN(Task):
         if split is not None:
             train, validation = [train[i] for i in split[0]], [train[i] for i in split[1]]
         # Averaged runs are scored where single runs are: the validation questions, else the training ones.
-        self._scored, self._scored_on = (encoding, validation or train), ("validation" if validation else "training")
+        self._scored = (encoding, validation, "validation") if validation else (encoding, train, "training")
         train_ds = batched(self._dataset(encoding, train), batch_size, shuffle=True, seed=self._run_seed())
         validation_ds = batched(self._dataset(encoding, validation), batch_size) if validation else None
         return TrainingData(train_ds, validation_ds, -(-len(train) // batch_size))

@@ -231,6 +231,12 @@ def test_average_restarts_answers_with_the_mean_of_the_runs_distributions(story_
         loaded.fine_tune(str(story_files[0]), epochs=1, verbose=0)
 
 
+def test_averaged_runs_without_a_validation_split_are_scored_on_the_training_questions(story_files):
+    reader = MemNN(**dict(QUICK, epochs=1, restarts=2, average_restarts=True, validation_split=0.0))
+    reader.fit(str(story_files[0]), verbose=0)
+    assert reader.state["average"]["scored_on"] == "training" and reader.state["average"]["runs"] == 2
+
+
 @pytest.mark.parametrize("config, name", [({"hops": 0}, "hops="), ({"restarts": 0}, "restarts="), ({"validation_split": 1.5}, "validation_split="),
                                            ({"optimizer": "rmsprop"}, "optimizer="), ({"linear_start": -1}, "linear_start="),
                                            ({"linear_start": []}, "linear_start="), ({"linear_start": [20, "80"]}, "linear_start="),
