@@ -246,8 +246,9 @@ class MemNN(Task):
         encoding, questions, scored_on = self._scored
         stories, asked, answers = encoding.encode(questions)
         probabilities = model.predict({"story": stories, "question": asked}, batch_size=256, verbose=0)
-        accuracy = float((probabilities.argmax(axis=1) == answers).mean())
-        log_probability = float(np.log(np.maximum(probabilities[np.arange(len(answers)), answers], 1e-7)).mean())
+        # Keras's own functions, so the average is scored as single runs' val_accuracy and val_loss are.
+        accuracy = float(np.mean(keras.metrics.sparse_categorical_accuracy(answers, probabilities)))
+        log_probability = -float(np.mean(keras.losses.sparse_categorical_crossentropy(answers, probabilities)))
         best = max(runs, key=lambda run: run[0])
         state = dict(best[4], average={"runs": len(runs), "accuracy": accuracy, "loss": -log_probability, "scored_on": scored_on})
         return (accuracy, log_probability), best[1], model, best[3], state, best[5]
