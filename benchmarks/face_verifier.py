@@ -64,6 +64,7 @@ def reference_model(channels=1, size=(32, 32), depth=14, width=16, embedding_dim
     x = keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant")(x)
     x = keras.layers.RandomRotation(10 / 360, fill_mode="constant")(x)
     x = keras.layers.RandomZoom(0.1, fill_mode="constant")(x)
+    x = keras.layers.RandomErasing(factor=1.0, scale=(0.02, 0.33), value_range=(0, 1))(x)
     x = keras.layers.Conv2D(width, 3, padding="same", use_bias=False)(x)
     x = keras.layers.Activation("relu")(keras.layers.BatchNormalization()(x))
     for stage, filters in enumerate((width, 2 * width, 4 * width)):

@@ -564,6 +564,8 @@ def _print_verification(metrics, as_json):
 @click.option("--embedding-dim", type=click.IntRange(min=1), default=128, show_default=True)
 @click.option("--crop", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
               help="Central fraction of each photo kept (about 0.5 for LFW).")
+@click.option("--erasing", type=click.FloatRange(0, 1), default=1.0, show_default=True,
+              help="Chance (drawn up to this) of covering a random patch of a training photo; 0: off.")
 @friendly_errors
 def face_verifier_train(data, epochs, batch_size, out, precision, distribute, seed, resume, tensorboard, plots, people, **network):
     """Train on --data (a folder of person folders; default: generated identities) and save OUT/model.dtk."""

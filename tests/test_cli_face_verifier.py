@@ -3,6 +3,7 @@ import json
 import pytest
 from PIL import Image
 
+from deeptoolkit import load
 from deeptoolkit.data import synthetic_faces
 from tests.cli_helpers import one_line_error, run
 
@@ -22,8 +23,9 @@ def people_folder(tmp_path_factory):
 def test_train_evaluate_verify_predict(people_folder, tmp_path):
     out, plots = tmp_path / "run", tmp_path / "plots"
     result = run("face-verifier", "train", "--data", people_folder, "--people", "s1-s10", "--epochs", 2, "--depth", 8,
-                 "--seed", 0, "--out", out, "--plots", plots)
+                 "--erasing", 0.5, "--seed", 0, "--out", out, "--plots", plots)
     assert result.exit_code == 0, result.output
+    assert load(out / "model.dtk").config["erasing"] == 0.5
     assert "calibrated threshold:" in result.output and "10-fold accuracy" in result.output
     assert (plots / "roc.png").exists() and (plots / "distances.png").exists()
 

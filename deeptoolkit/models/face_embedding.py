@@ -19,9 +19,9 @@ BACKBONES = ("resnet", "lenet5")
 
 
 def face_embedding(channels, image_size, backbone="resnet", depth=14, width=16, embedding_dim=128, num_people=None,
-                   augment=True, dropout=0.0):
+                   augment=True, dropout=0.0, erasing=0.0):
     """Model: uint8-range photos (B, H, W, C) -> {"embedding": (B, D) unit vectors[, "identity": logits]}."""
-    inputs, x = image_input(channels, working_size(image_size), 255.0, augment, flip=True)
+    inputs, x = image_input(channels, working_size(image_size), 255.0, augment, flip=True, erasing=erasing)
     if backbone == "resnet":
         features = resnet_features(x, depth, width)
     elif backbone == "lenet5":

@@ -8,10 +8,13 @@ import keras
 from keras import layers
 
 
-def augmentation(shift=0.1, rotation_degrees=10.0, zoom=0.1, flip=False, name="augment"):
+def augmentation(shift=0.1, rotation_degrees=10.0, zoom=0.1, flip=False, erasing=0.0, name="augment"):
     """Small random shifts, rotations and zooms: label-preserving for digits, faces, objects.
 
     flip adds left-right mirroring, which keeps a face's identity but not a digit's.
+    erasing > 0 then covers a random rectangle (2-33% of the photo) with noise, in each photo
+    with a chance drawn up to `erasing` (Keras's RandomErasing factor): occlusions such as
+    glasses or a hand, which teach a face network not to lean on any one region.
     """
     steps = [layers.RandomFlip("horizontal")] if flip else []
     steps += [
@@ -19,16 +22,18 @@ def augmentation(shift=0.1, rotation_degrees=10.0, zoom=0.1, flip=False, name="a
         layers.RandomRotation(rotation_degrees / 360.0, fill_mode="constant"),
         layers.RandomZoom(zoom, fill_mode="constant"),
     ]
+    if erasing:
+        steps.append(layers.RandomErasing(factor=erasing, scale=(0.02, 0.33), value_range=(0, 1)))
     return keras.Sequential(steps, name=name)
 
 
-def image_input(channels, size, value_max, augment=False, name="image", flip=False):
+def image_input(channels, size, value_max, augment=False, name="image", flip=False, erasing=0.0):
     """(inputs, features): an Input of any height and width, resized to `size` and scaled."""
     inputs = keras.Input(shape=(None, None, channels), name=name)
     x = layers.Resizing(size[0], size[1], name="resize")(inputs)
     x = layers.Rescaling(1.0 / value_max, name="scale")(x)
     if augment:
-        x = augmentation(flip=flip)(x)
+        x = augmentation(flip=flip, erasing=erasing)(x)
     return inputs, x
 
 

@@ -84,9 +84,7 @@ class Task:
 
     def _check_config(self):
         """Raise DeeptoolkitError if the constructor arguments cannot work (subclasses extend it)."""
-        fraction = self.config.get("validation_split", 0)
-        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 <= fraction < 1:
-            raise DeeptoolkitError(f"validation_split must be in [0, 1). Received: validation_split={fraction!r}")
+        check_fraction("validation_split", self.config.get("validation_split", 0))
 
     # ----------------------------------------------------------------- training
     def fit(
@@ -295,6 +293,12 @@ def warmup_cosine(peak, total_steps, warmup_fraction=0.02, alpha=0.0):
 def arguments(local_variables):
     """A constructor's arguments as a config dict, from its `locals()` taken first thing."""
     return {name: value for name, value in local_variables.items() if name not in ("self", "__class__")}
+
+
+def check_fraction(name, value, one_allowed=False):
+    """A number in [0, 1), or [0, 1] with one_allowed."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value <= 1 if one_allowed else 0 <= value < 1):
+        raise DeeptoolkitError(f"{name} must be in [0, {'1]' if one_allowed else '1)'}. Received: {name}={value!r}")
 
 
 def check_positive_int(name, value):

@@ -28,6 +28,7 @@ from deeptoolkit.tasks.base import (
     Task,
     TrainingData,
     arguments,
+    check_fraction,
     check_positive_int,
     warmup_cosine,
 )
@@ -83,9 +84,7 @@ class CharRNN(Task):
         super()._check_config()
         for name in ("sequence_length", "embedding_dim", "units", "layers"):
             check_positive_int(name, self.config[name])
-        dropout = self.config["dropout"]
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-            raise DeeptoolkitError(f"dropout must be in [0, 1). Received: dropout={dropout!r}")
+        check_fraction("dropout", self.config["dropout"])
 
     @property
     def vocabulary(self):

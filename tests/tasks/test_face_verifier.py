@@ -130,6 +130,9 @@ def test_bad_configuration_and_data():
         FaceVerifier(objective="contrastive").fit()
     with pytest.raises(DeeptoolkitError, match="photos_per_person must be at least 2"):
         FaceVerifier(photos_per_person=1).fit()
+    for erasing in (1.5, -0.1, True, "yes"):
+        with pytest.raises(DeeptoolkitError, match=r"erasing must be in \[0, 1\]"):
+            FaceVerifier(erasing=erasing).fit()
     images = np.zeros((4, 20, 20), "uint8")
     with pytest.raises(DeeptoolkitError, match="at least two people with two or more photos"):
         FaceVerifier(epochs=1).fit(images, ["a", "a", "b", "c"])
