@@ -58,37 +58,45 @@ def quick(tasks, rounds):
     return rows
 
 
+def measured_on(facts):
+    """Where and when a row was measured: rows of earlier runs keep their own."""
+    return f"{facts['cpu']}, {facts['date']}"
+
+
 def markdown(rows, facts):
     head = ("| task | quality (after the short run) | toolkit / plain Keras, epoch wall | CPU | train /s toolkit | plain | "
-            "inference /s | pipeline /s | pipeline / train | peak MB | rounds |\n|---|---|---|---|---|---|---|---|---|---|---|")
-    lines = [f"Machine: {facts['cpu']}, {facts['cores']} cores, GPUs: {facts['gpus'] or 'none'}; TensorFlow {facts['tensorflow']}, "
+            "inference /s | pipeline /s | pipeline / train | peak MB | rounds | measured on |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|")
+    lines = [f"Latest run: {facts['cpu']}, {facts['cores']} cores, GPUs: {facts['gpus'] or 'none'}; TensorFlow {facts['tensorflow']}, "
              f"Keras {facts['keras']}, Python {facts['python']}; {facts['date']}.", "", head]
     for r in rows:
+        where = r.get("measured_on", measured_on(facts))
         if "error" in r:
-            lines.append(f"| {r['task']} | failed: {r['error']} |" + " |" * 9)
+            lines.append(f"| {r['task']} | failed: {r['error']} |" + " |" * 9 + f" {where} |")
             continue
         quality = ", ".join(f"{name} {value}" for name, value in r["quality"].items())
         unit = r["unit"]
         lines.append(f"| {r['task']} | {quality} | {r['ratio_wall']:.3f} | {r['ratio_cpu']:.3f} | {r['train_per_s']:,.0f} {unit} | "
                      f"{r['plain_train_per_s']:,.0f} | {r['infer_per_s']:,.0f} | {r['pipeline_per_s']:,.0f} | "
-                     f"{r['pipeline_over_train']:.0f}x | {r['peak_memory_mb']:,.0f} | {r['rounds']} |")
+                     f"{r['pipeline_over_train']:.0f}x | {r['peak_memory_mb']:,.0f} | {r['rounds']} | {where} |")
     return "\n".join(lines) + "\n"
 
 
-def merged(rows):
-    """The new rows, with the other tasks' rows of the last run kept (when --tasks names some)."""
-    path = os.path.join(HERE, "results", "quick.json")
+def merged(rows, path=os.path.join(HERE, "results", "quick.json")):
+    """The new rows, with the other tasks' rows of the last run kept (when --tasks names some),
+    each still saying the machine and date it was measured on."""
     if not os.path.isfile(path):
         return rows
     with open(path, encoding="utf-8") as handle:
-        previous = {row["task"]: row for row in json.load(handle)["rows"]}
+        last = json.load(handle)
+    previous = {row["task"]: {"measured_on": measured_on(last["machine"]), **row} for row in last["rows"]}
     previous.update({row["task"]: row for row in rows})
     return [previous[task] for task in QUICK_TASKS if task in previous]
 
 
 def write(rows):
     facts = machine()
-    rows = merged(rows)
+    rows = merged([{**row, "measured_on": measured_on(facts)} for row in rows])
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     with open(os.path.join(HERE, "results", "quick.json"), "w", encoding="utf-8") as handle:
         json.dump({"machine": facts, "rows": rows}, handle, indent=1)

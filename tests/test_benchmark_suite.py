@@ -1,9 +1,11 @@
 """The benchmark suite's own arithmetic: pipeline passes count every element, the table shows each row."""
 
+import json
+
 import tensorflow as tf
 
 from benchmarks import quick
-from benchmarks.__main__ import markdown
+from benchmarks.__main__ import markdown, merged
 
 
 def test_pipeline_pass_counts_every_element_of_the_second_pass():
@@ -18,5 +20,16 @@ def test_table_has_a_row_per_task_and_failed_tasks_say_so():
            "pipeline_over_train": 31.1, "peak_memory_mb": 965.6, "rounds": 2}
     facts = {"cpu": "AMD EPYC", "cores": 2, "gpus": [], "tensorflow": "2.21.0", "keras": "3.15.1", "python": "3.11", "date": "2026-11-26"}
     table = markdown([row, {"task": "captioner", "error": "exit 1"}], facts)
-    assert "| memnn | test accuracy 0.8 | 0.915 | 0.886 | 3,702 questions | 3,387 | 6,644 | 115,276 | 31x | 966 | 2 |" in table
+    assert ("| memnn | test accuracy 0.8 | 0.915 | 0.886 | 3,702 questions | 3,387 | 6,644 | 115,276 | 31x | 966 | 2 | "
+            "AMD EPYC, 2026-11-26 |") in table
     assert "| captioner | failed: exit 1 |" in table and "AMD EPYC, 2 cores, GPUs: none" in table
+
+
+def test_rows_kept_from_an_earlier_run_say_where_and_when_they_were_measured(tmp_path):
+    last = tmp_path / "quick.json"
+    last.write_text(json.dumps({"machine": {"cpu": "AMD EPYC", "date": "2026-11-26"},
+                                "rows": [{"task": "memnn", "ratio_wall": 0.4}, {"task": "face-verifier", "ratio_wall": 0.9}]}))
+    new = {"task": "face-verifier", "ratio_wall": 0.97, "measured_on": "Intel Xeon, 2026-11-27"}
+    rows = merged([new], path=str(last))
+    assert [(r["task"], r["ratio_wall"], r["measured_on"]) for r in rows] == [
+        ("face-verifier", 0.97, "Intel Xeon, 2026-11-27"), ("memnn", 0.4, "AMD EPYC, 2026-11-26")]
