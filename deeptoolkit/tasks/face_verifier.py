@@ -54,7 +54,7 @@ class FaceVerifier(Task):
         augment: random shifts, rotations and zooms while training.
         erasing: with augment, also cover a random rectangle of each photo with noise, with a
             chance drawn up to this (0 off): occlusions (glasses, hands, hair) seen in training.
-            On ORL's unseen people it raised the 10-fold accuracy by about 2 points.
+            On ORL's unseen people: 10-fold accuracy 0.905 (seeds 0-4) against 0.888 without (seeds 0-3).
         photos_per_person: K photos of each person in a batch; batch_size / K people per batch.
         epochs, batch_size, learning_rate, weight_decay: AdamW with warm-up and cosine decay.
         validation_split: fraction of the people held out (never trained on): their pairs are
