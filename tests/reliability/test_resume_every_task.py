@@ -4,7 +4,14 @@ step count continues where the interrupted run stopped (its state came back too)
 import keras
 import pytest
 
-from deeptoolkit import Captioner, CharRNN, FaceVerifier, ImageClassifier, MemNN, Translator
+from deeptoolkit import (
+    Captioner,
+    CharRNN,
+    FaceVerifier,
+    ImageClassifier,
+    MemNN,
+    Translator,
+)
 from deeptoolkit.data import phrasebook, shape_scenes
 from deeptoolkit.data.story_world import generate_babi_lines
 
