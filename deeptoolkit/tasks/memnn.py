@@ -248,10 +248,10 @@ class MemNN(Task):
         probabilities = model.predict({"story": stories, "question": asked}, batch_size=256, verbose=0)
         # Keras's own functions, so the average is scored as single runs' val_accuracy and val_loss are.
         accuracy = float(np.mean(keras.metrics.sparse_categorical_accuracy(answers, probabilities)))
-        log_probability = -float(np.mean(keras.losses.sparse_categorical_crossentropy(answers, probabilities)))
+        loss = float(np.mean(keras.losses.sparse_categorical_crossentropy(answers, probabilities)))
         best = max(runs, key=lambda run: run[0])
-        state = dict(best[4], average={"runs": len(runs), "accuracy": accuracy, "loss": -log_probability, "scored_on": scored_on})
-        return (accuracy, log_probability), best[1], model, best[3], state, best[5]
+        state = dict(best[4], average={"runs": len(runs), "accuracy": accuracy, "loss": loss, "scored_on": scored_on})
+        return (accuracy, -loss), best[1], model, best[3], state, best[5]
 
     def fine_tune(self, data, **kwargs):
         """Train on from this reader's weights, on `data`, keeping its vocabulary and answers.
