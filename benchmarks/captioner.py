@@ -145,7 +145,7 @@ def run_reference(images, captions, epochs, precision="float32", batch_size=32, 
     """Plain Keras: captions encoded to arrays, model.fit on (images, captions) arrays."""
     from deeptoolkit.data.splits import stratified_split
     from deeptoolkit.data.word_vocabulary import WordVocabulary
-    from deeptoolkit.tasks.base import warmup_cosine
+    from deeptoolkit.tasks.optimizers import warmup_cosine
 
     words = [[tokenize(c) for c in cs] for cs in captions]
     kept, held = stratified_split(np.arange(len(images)), 0.1, 0)

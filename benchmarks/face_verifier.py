@@ -28,7 +28,7 @@ from timing import EpochTimer, clocked, interleaved  # noqa: E402
 from deeptoolkit import FaceVerifier  # noqa: E402
 from deeptoolkit.data import faces  # noqa: E402
 from deeptoolkit.losses import SemiHardTripletLoss  # noqa: E402
-from deeptoolkit.tasks.base import warmup_cosine  # noqa: E402
+from deeptoolkit.tasks.optimizers import warmup_cosine  # noqa: E402
 
 TRAIN, UNSEEN = "s1-s30", "s31-s40"
 

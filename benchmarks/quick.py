@@ -47,7 +47,7 @@ def side_by_side(toolkit, plain, rounds):
 def pipeline_pass(dataset):
     """(elements, seconds) of the second pass over a batched pipeline (the first fills the cache).
 
-    The pipelines come from a fresh task's `_training_data`, which sets that task's learned
+    The pipelines come from a fresh task's `training_pipelines`, which sets that task's learned
     state (vocabularies, calibration pairs); a trained task's state is left alone.
     """
     for _ in dataset:
@@ -77,7 +77,7 @@ def image_classifier(rounds, epochs=6):
     times = side_by_side(lambda: bench.run_toolkit(epochs), lambda: bench.run_reference(epochs), rounds)
     task = ImageClassifier(seed=0, epochs=epochs)
     task.fit(verbose=0)
-    samples, seconds = pipeline_pass(ImageClassifier(seed=0)._training_data("builtin:digits", None, 64).train)
+    samples, seconds = pipeline_pass(ImageClassifier(seed=0).training_pipelines("builtin:digits", batch_size=64).train)
     test = load_digits().test.images
     return times, samples, seconds, {
         "unit": "images",
@@ -98,7 +98,7 @@ def char_rnn(rounds, characters=60_000):
     times = side_by_side(lambda: bench.run_toolkit(text, config, precision), lambda: bench.run_plain(text, config, precision), rounds)
     task = CharRNN(seed=0, epochs=2, patience=0, sample_length=0)
     task.fit(text, verbose=0)
-    batches = CharRNN(seed=0)._training_data(text, None, config["batch_size"]).train
+    batches = CharRNN(seed=0).training_pipelines(text, batch_size=config["batch_size"]).train
     windows, seconds = pipeline_pass(batches)
     length = config["sequence_length"]
     prompts = [text[i : i + length] for i in range(0, 64 * length, length)]
@@ -128,7 +128,7 @@ def memnn(rounds, epochs=20):
                              rounds)
         task = MemNN(seed=0, epochs=epochs, patience=0)
         task.fit(train, verbose=0)
-        samples, seconds = pipeline_pass(MemNN(seed=0)._training_data(train, None, 32).train)
+        samples, seconds = pipeline_pass(MemNN(seed=0).training_pipelines(train, batch_size=32).train)
         return times, samples, seconds, {
             "unit": "questions",
             "quality": {"test accuracy": round(task.evaluate(test)["accuracy"], 4)},
@@ -149,7 +149,7 @@ def face_verifier(rounds, epochs=8):
     task = FaceVerifier(objective="triplet", seed=0, epochs=epochs, validation_split=0, patience=0)
     task.fit("builtin:synthetic-faces", verbose=0)  # the same photos as `train`; evaluate() then scores `unseen`
     # The P x K stream never ends by itself: a pass is 16 batches.
-    samples, seconds = pipeline_pass(FaceVerifier(seed=0)._training_data("builtin:synthetic-faces", None, 64).train.take(16))
+    samples, seconds = pipeline_pass(FaceVerifier(seed=0).training_pipelines("builtin:synthetic-faces", batch_size=64).train.take(16))
     return times, samples, seconds, {
         "unit": "images",
         "quality": {"unseen 10-fold accuracy": round(task.evaluate()["accuracy"], 4)},
@@ -167,7 +167,7 @@ def translator(rounds, epochs=3):
     pairs = phrasebook.generate_pairs(6000, seed=0)
     times = side_by_side(lambda: bench.run_toolkit(pairs, epochs), lambda: bench.run_reference(pairs, epochs), rounds)
     _, task = bench.run_toolkit(pairs, epochs)
-    samples, seconds = pipeline_pass(Translator(seed=0)._training_data(pairs, None, 64).train)
+    samples, seconds = pipeline_pass(Translator(seed=0).training_pipelines(pairs, batch_size=64).train)
     others = phrasebook.generate_pairs(300, seed=1)
     return times, samples, seconds, {
         "unit": "sentence pairs",
@@ -188,7 +188,7 @@ def captioner(rounds, epochs=3, scenes=1200):
     times = side_by_side(lambda: bench.run_toolkit(images, captions, epochs, precision),
                          lambda: bench.run_reference(images, captions, epochs, precision), rounds)
     _, task = bench.run_toolkit(images, captions, epochs, precision)
-    samples, seconds = pipeline_pass(Captioner(seed=0)._training_data((images, captions), None, 32).train)
+    samples, seconds = pipeline_pass(Captioner(seed=0).training_pipelines((images, captions), batch_size=32).train)
     test = shape_scenes.generate_scenes(200, seed=1)
     return times, samples, seconds, {
         "unit": "images",

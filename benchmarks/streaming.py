@@ -61,7 +61,7 @@ def main():
         written = time.perf_counter() - start
         classifier = ImageClassifier(seed=0, validation_split=0)
         start = time.perf_counter()
-        training = classifier._training_data(root, None, 256)
+        training = classifier.training_pipelines(root, batch_size=256)
         listed = time.perf_counter() - start
         sampler = MemorySampler()
         sampler.start()

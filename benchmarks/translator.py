@@ -77,7 +77,7 @@ def run_reference(pairs, epochs, batch_size=64, max_length=20):
     from deeptoolkit.data.parallel import tokenize
     from deeptoolkit.data.splits import stratified_split
     from deeptoolkit.data.word_vocabulary import WordVocabulary
-    from deeptoolkit.tasks.base import warmup_cosine
+    from deeptoolkit.tasks.optimizers import warmup_cosine
 
     tokens = [(tokenize(a), tokenize(b)) for a, b in pairs]
     kept, held = stratified_split(np.arange(len(tokens)), 0.1, 0)

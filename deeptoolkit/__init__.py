@@ -16,25 +16,14 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
+from deeptoolkit import registry  # noqa: E402
 from deeptoolkit.errors import DeeptoolkitError, ModelFileError, NotFittedError  # noqa: E402
 from deeptoolkit.version import __version__  # noqa: E402
 
-_LAZY = {
-    "Task": "deeptoolkit.tasks.base",
-    "load": "deeptoolkit.tasks.base",
-    "Captioner": "deeptoolkit.tasks.captioner",
-    "CharRNN": "deeptoolkit.tasks.char_rnn",
-    "FaceVerifier": "deeptoolkit.tasks.face_verifier",
-    "ImageClassifier": "deeptoolkit.tasks.image_classifier",
-    "MemNN": "deeptoolkit.tasks.memnn",
-    "Translator": "deeptoolkit.tasks.translator",
-}
-
-__all__ = sorted(_LAZY) + ["DeeptoolkitError", "ModelFileError", "NotFittedError", "__version__"]
+__all__ = ["Task", "load", *registry.TASKS.values(), "DeeptoolkitError", "ModelFileError", "NotFittedError", "__version__"]
 
 
 def __getattr__(name):
-    if name in _LAZY:
-        importlib.import_module("deeptoolkit.tasks")  # registers every task for load()
-        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in ("Task", "load") or name in registry.TASKS.values():
+        return getattr(importlib.import_module("deeptoolkit.tasks"), name)
     raise AttributeError(f"module 'deeptoolkit' has no attribute {name!r}")

@@ -11,6 +11,9 @@ same however long the text already is. With an end token, a finished row writes 
 The loop is compiled once per kind of sampler (a tf.function with a fixed signature): the
 temperature and the seed are variables assigned before each call, not constants baked into
 the graph, so calling `sample` again with other values does not retrace.
+
+`SequenceWriter` puts an encoder in front of a StepDecoder: the sentences of the Translator and
+the captions of the Captioner are both written by it.
 """
 
 import logging
@@ -22,6 +25,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from deeptoolkit.checks import check_positive_int, check_sampling
 from deeptoolkit.errors import DeeptoolkitError
 
 
@@ -33,18 +37,6 @@ class _OwnLoopsRetrace(logging.Filter):
 
 
 logging.getLogger("tensorflow").addFilter(_OwnLoopsRetrace())
-
-
-def check_sampling(temperature, top_k, top_p):
-    """Raise a clear error for sampling settings that cannot work."""
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or temperature < 0:
-        raise DeeptoolkitError(
-            f"temperature must be a number >= 0 (0 picks the most likely token every step). Received: temperature={temperature!r}"
-        )
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
-        raise DeeptoolkitError(f"top_k must be a positive integer or None. Received: top_k={top_k!r}")
-    if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, (int, float)) or not 0 < top_p <= 1):
-        raise DeeptoolkitError(f"top_p must be in (0, 1] or None. Received: top_p={top_p!r}")
 
 
 class StepDecoder:
@@ -91,8 +83,8 @@ class StepDecoder:
         all of `prompt` but its last token (default: read here from zeros).
         """
         check_sampling(temperature, top_k, top_p)
-        if beams is not None and (isinstance(beams, bool) or not isinstance(beams, int) or beams < 1):
-            raise DeeptoolkitError(f"beam must be a positive integer. Received: beam={beams!r}")
+        if beams is not None:
+            check_positive_int("beam", beams)
         prompt = np.asarray(prompt, "int32")
         if prompt.ndim != 2 or prompt.shape[1] < 1:
             raise DeeptoolkitError(f"Expected a prompt of at least one token per row. Received: prompt of shape {prompt.shape}")
@@ -165,3 +157,35 @@ class StepDecoder:
                            stop_token_ids=None if end is None else [end])
 
         return sampler, loop, temperature
+
+
+class SequenceWriter:
+    """Writes a word sequence for each input of an encoder-decoder: the Translator's sentences and
+    the Captioner's captions. Inputs are encoded a batch at a time, then decoded from <start>,
+    greedily or by beam search, until <end> or `max_length` words.
+    """
+
+    def __init__(self, encode, stepper, vocabulary):
+        """encode: a batch of inputs -> the decoder's initial cache (a list of arrays);
+        stepper: the step model (see StepDecoder); vocabulary: a WordVocabulary."""
+        self.encode = encode
+        self.vocabulary = vocabulary
+        never = [vocabulary.pad, vocabulary.unk, vocabulary.start]
+        self.decoder = StepDecoder(stepper, never=never, end=vocabulary.end)
+
+    def write(self, inputs, beam=None, max_length=20, batch_size=None):
+        """A list of word lists, one per row of `inputs` (an array or a list), encoded and decoded
+        `batch_size` rows at a time (default 64)."""
+        check_positive_int("max_length", max_length)
+        for name, value in (("beam", beam), ("batch_size", batch_size)):
+            if value is not None:
+                check_positive_int(name, value)
+        batch_size = batch_size or 64
+        words = []
+        for start in range(0, len(inputs), batch_size):
+            states = self.encode(inputs[start : start + batch_size])
+            prompt = np.full((len(states[0]), 1), self.vocabulary.start, "int32")
+            ids = self.decoder.sample(prompt, max_length + 1, beams=beam or 1, states=states)
+            # The extra step leaves room for <end>; a sequence never has more than max_length words.
+            words.extend(self.vocabulary.decode(row[:max_length]) for row in ids)
+        return words

@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from deeptoolkit import multiworker
+from deeptoolkit.checks import check_choice
 from deeptoolkit.errors import DeeptoolkitError
 
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
@@ -29,6 +30,15 @@ def gpu_compute_capabilities():
     return capabilities
 
 
+def check_settings(precision="auto", distribute=None, jit_compile="auto", seed=None):
+    """Raise DeeptoolkitError for a runtime setting that cannot work, without touching a device."""
+    check_choice("precision", precision, PRECISIONS)
+    check_choice("distribute", distribute, DISTRIBUTIONS)
+    check_choice("jit_compile", jit_compile, ("auto", True, False))
+    if seed is not None and (not isinstance(seed, (int, np.integer)) or isinstance(seed, bool)):
+        raise DeeptoolkitError(f"seed must be an integer or None. Received: seed={seed!r}")
+
+
 def resolve_precision(precision="auto", bfloat16_on_cpu=False):
     """The dtype policy name that `precision` means on this machine.
 
@@ -37,10 +47,7 @@ def resolve_precision(precision="auto", bfloat16_on_cpu=False):
     faster under bfloat16 (`bfloat16_on_cpu`, e.g. LSTMs: 2x here) and the CPU computes in
     bfloat16 natively (AVX512_BF16 or AMX); convnets measured slower, so they stay float32.
     """
-    if precision not in PRECISIONS:
-        raise DeeptoolkitError(
-            f"precision must be one of {', '.join(PRECISIONS)}. Received: precision={precision!r}"
-        )
+    check_choice("precision", precision, PRECISIONS)
     if precision != "auto":
         return precision
     capabilities = gpu_compute_capabilities()
@@ -97,8 +104,7 @@ def resolve_jit_compile(jit_compile="auto", xla_on_cpu=False, distribute=None):
     off: XLA on the CPU cannot compile the gradient exchange between replicas (tf2xla fails
     on the collective all-reduce of `multiworker`).
     """
-    if jit_compile not in ("auto", True, False):
-        raise DeeptoolkitError(f"jit_compile must be 'auto', True or False. Received: jit_compile={jit_compile!r}")
+    check_choice("jit_compile", jit_compile, ("auto", True, False))
     if jit_compile == "auto" and not tf.config.list_physical_devices("GPU"):
         return bool(xla_on_cpu) and distribute is None
     return jit_compile
@@ -112,9 +118,7 @@ def get_strategy(distribute=None):
     `multiworker` trains on the machines TF_CONFIG names (see `deeptoolkit.multiworker`);
     it must be the first thing TensorFlow does in the process.
     """
-    if distribute not in DISTRIBUTIONS:
-        names = ", ".join(repr(d) for d in DISTRIBUTIONS)
-        raise DeeptoolkitError(f"distribute must be one of {names}. Received: distribute={distribute!r}")
+    check_choice("distribute", distribute, DISTRIBUTIONS)
     if distribute is None:
         return tf.distribute.get_strategy()
     if distribute == "multiworker":
@@ -155,8 +159,7 @@ def set_seed(seed):
     """Seed Python, NumPy, TensorFlow and Keras so that a CPU run repeats exactly."""
     if seed is None:
         return
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise DeeptoolkitError(f"seed must be an integer or None. Received: seed={seed!r}")
+    check_settings(seed=seed)
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     keras.utils.set_random_seed(int(seed))

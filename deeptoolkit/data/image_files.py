@@ -38,6 +38,23 @@ def probe_image(path):
         return None
 
 
+def expand_images(items):
+    """Image paths of `items` (paths of files or folders, or one path): files as given, each
+    folder as its image files sorted by name. A folder without any is an error."""
+    items = [items] if isinstance(items, (str, os.PathLike)) else list(items)
+    paths = []
+    for item in items:
+        item = os.fspath(item)
+        if not os.path.isdir(item):
+            paths.append(item)
+            continue
+        found = sorted(entry.path for entry in os.scandir(item) if entry.is_file() and entry.name.lower().endswith(IMAGE_EXTENSIONS))
+        if not found:
+            raise DeeptoolkitError(f"Expected image files in the folder ({', '.join(IMAGE_EXTENSIONS)}). Received: {item!r} has none")
+        paths.extend(found)
+    return paths
+
+
 def list_class_folder(folder):
     """(paths, labels, class_names, first_shape) for a folder of per-class sub-folders."""
     folder = os.fspath(folder)

@@ -77,6 +77,11 @@ def _read_lines(path):
     return text.splitlines()
 
 
+def read_sentences(path):
+    """The sentences of a UTF-8 text file, one per non-blank line, stripped."""
+    return [line.strip() for line in _read_lines(os.fspath(path)) if line.strip()]
+
+
 def read_tab_file(path):
     """Tatoeba/Anki lines: source<TAB>target[<TAB>attribution]; blank lines are skipped."""
     pairs = []

@@ -1,11 +1,16 @@
-"""The task classes; importing this package registers each one for `deeptoolkit.load`."""
+"""The task classes, imported on first use from the registry (`deeptoolkit.registry`)."""
 
-from deeptoolkit.tasks.base import Task, load
-from deeptoolkit.tasks.captioner import Captioner
-from deeptoolkit.tasks.char_rnn import CharRNN
-from deeptoolkit.tasks.face_verifier import FaceVerifier
-from deeptoolkit.tasks.image_classifier import ImageClassifier
-from deeptoolkit.tasks.memnn import MemNN
-from deeptoolkit.tasks.translator import Translator
+from deeptoolkit import registry
 
-__all__ = ["Task", "Captioner", "CharRNN", "FaceVerifier", "ImageClassifier", "MemNN", "Translator", "load"]
+__all__ = ["Task", "load", *registry.TASKS.values()]
+
+
+def __getattr__(name):
+    if name in ("Task", "load"):
+        from deeptoolkit.tasks import base
+
+        return getattr(base, name)
+    task_class = registry.task_class(name)
+    if task_class is None:
+        raise AttributeError(f"module 'deeptoolkit.tasks' has no attribute {name!r}")
+    return task_class

@@ -1,21 +1,28 @@
 """Task: the fit / evaluate / predict / save / load contract every task class shares.
 
-A task class supplies four things: how to turn user data into batched tf.data pipelines,
-how to build its Keras graph, how to compile it, and how to decode predictions. This base
-class owns the rest, so that every task trains, checkpoints, resumes and saves the same way:
-the runtime's strategy and precision scopes, `keras.Model.fit` (no home-made loop), early
-stopping with best-epoch restore, BackupAndRestore for `resume=True`, TensorBoard, and the
-one-file artefact of `deeptoolkit.saving`.
+A task class supplies what differs: how to turn user data into batched tf.data pipelines
+(`_training_data`), its Keras graph (`_build_model`), how to compile it (`_compile_arguments`),
+how to score and decode. Each of these hooks receives the one `Run` of the `fit` call (epochs,
+batch size, verbosity, seed, the task's own fit arguments), so no fit-time value lives on the
+task. This base class owns the rest, so that every task trains, checkpoints, resumes and saves
+the same way: the runtime's strategy and precision scopes, `keras.Model.fit` (no home-made
+loop), early stopping with a minimum improvement and best-epoch restore, BackupAndRestore for
+`resume=True`, TensorBoard, inference caches, and the one-file artefact of `deeptoolkit.saving`.
+
+Inputs and outputs follow one rule in every task: `predict` returns a list with one result per
+input, a single input counting as a list of one (as scikit-learn's predict returns an array);
+a task's own verb (`translate`, `caption`, `verify`, `answer`, `generate`) returns one result
+for one input and a list for a list.
 """
 
+import copy
+import dataclasses
 import logging
 import math
 import os
-import shutil
 
-import keras
-
-from deeptoolkit import multiworker, runtime, saving
+from deeptoolkit import multiworker, registry, runtime, saving
+from deeptoolkit.checks import check_fraction, check_non_negative, check_positive_int
 from deeptoolkit.data.splits import stratified_split
 from deeptoolkit.errors import (
     DeeptoolkitError,
@@ -28,25 +35,52 @@ from deeptoolkit.tasks.divergence import (
     NonFiniteLossGuard,
     diverged_message,
 )
+from deeptoolkit.tasks.run_callbacks import standard_callbacks
 
 log = logging.getLogger("deeptoolkit")
 
-# Every concrete task class, by class name, so that `deeptoolkit.load` can find the right one.
-TASKS = {}
+# Why evaluate() without data has nothing to score: the one wording of that error.
+NOT_SAVED = "the training data was given in memory and is not saved with the model"
+NOTHING_HELD_OUT = "nothing was held out (validation_split=0) and the data has no test split"
 
 
+@dataclasses.dataclass
+class Run:
+    """One call of `fit`, as every hook of a task sees it."""
+
+    data: object = None
+    labels: object = None
+    epochs: int = None
+    batch_size: int = None
+    verbose: object = "auto"
+    seed: int = None  # of this attempt: a task that restarts varies it
+    # The task's own fit arguments (`Task.fit_options`), and settings a task varies per attempt.
+    options: dict = dataclasses.field(default_factory=dict)
+    initial_weights: list = None  # train on from these (fine-tuning) instead of a fresh initialisation
+    resume: bool = False
+    checkpoint_dir: object = None
+    tensorboard: object = None
+    callbacks: list = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
 class TrainingData:
-    """What a task's data preparation hands to `fit`: batched pipelines and their size."""
+    """What a task's data preparation hands to `fit`: batched pipelines, their size, and anything
+    else the task's hooks read during this fit (held-out pairs to score, ...)."""
 
-    def __init__(self, train, validation=None, steps_per_epoch=None):
-        self.train = train
-        self.validation = validation
-        self.steps_per_epoch = steps_per_epoch
+    train: object
+    validation: object = None
+    steps_per_epoch: int = None
+    extras: dict = dataclasses.field(default_factory=dict)
 
 
 class Task:
     """Base class of the task classes; see the module docstring for the division of work."""
 
+    # Whether `fit(data, labels)` takes labels beside the data (else targets come from the data).
+    takes_labels = False
+    # Keyword arguments of `fit` beyond the shared ones, handed to the hooks in `Run.options`.
+    fit_options = ()
     # precision="auto" on a CPU with native bfloat16: True where the task measured faster
     # under mixed_bfloat16 at the same quality (see runtime.resolve_precision).
     bfloat16_on_cpu = False
@@ -54,57 +88,93 @@ class Task:
     # quality (benchmarks/precision.py; see runtime.resolve_jit_compile).
     xla_on_cpu = False
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        TASKS[cls.__name__] = cls
-
     def __init__(self, **config):
-        # Like a scikit-learn estimator: store the arguments, learn nothing yet.
+        # As a scikit-learn estimator: keep the arguments and learn nothing yet; unlike one,
+        # refuse values that cannot work now rather than at the end of a long fit's set-up.
         self.config = dict(config)
+        self._check_config()
         self.model = None
         self.state = {}
         self.history = None
+        self._caches = {}
 
     def __repr__(self):
         args = ", ".join(f"{key}={value!r}" for key, value in self.config.items())
         return f"{type(self).__name__}({args})"
 
+    @property
+    def cli_name(self):
+        return registry.name_of(type(self).__name__)
+
+    # ----------------------------------------------------------------- configuration
+    def get_params(self, deep=True):
+        """The constructor's arguments, as a new dict."""
+        return copy.deepcopy(self.config)
+
+    def set_params(self, **params):
+        """Change constructor arguments, checked as the constructor checks them; returns the task.
+
+        A trained model keeps its weights: the new values apply to the next `fit` (and to
+        decoding settings such as max_length at once).
+        """
+        known = set(self.config)
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise DeeptoolkitError(f"{type(self).__name__} has no parameter {', '.join(unknown)}. Expected one of "
+                                   f"{', '.join(sorted(known))}. Received: {', '.join(f'{k}={params[k]!r}' for k in unknown)}")
+        self.config = type(self)(**{**self.config, **params}).config
+        self._caches.clear()
+        return self
+
     # ----------------------------------------------------------------- for subclasses
-    def _training_data(self, data, labels, batch_size):
-        """Return TrainingData for `data`; also set learned data state (vocabularies, classes)."""
+    def _training_data(self, run):
+        """Return TrainingData for `run.data`; also set learned data state (vocabularies, classes)."""
         raise NotImplementedError
 
-    def _build_model(self):
+    def _build_model(self, run):
         """Return the uncompiled Keras model (called inside strategy and precision scopes)."""
         raise NotImplementedError
 
-    def _compile_arguments(self, total_steps):
+    def _compile_arguments(self, run, total_steps):
         """Return keyword arguments for `keras.Model.compile`: optimizer, loss, metrics."""
         raise NotImplementedError
 
     def _check_config(self):
         """Raise DeeptoolkitError if the constructor arguments cannot work (subclasses extend it)."""
-        check_fraction("validation_split", self.config.get("validation_split", 0))
+        config = self.config
+        check_fraction("validation_split", config.get("validation_split", 0))
+        for name in ("epochs", "batch_size"):
+            if config.get(name) is not None:
+                check_positive_int(name, config[name])
+        for name in ("patience", "min_delta"):
+            if config.get(name) is not None:
+                check_non_negative(name, config[name])
+        runtime.check_settings(config.get("precision", "auto"), config.get("distribute"), config.get("jit_compile", "auto"),
+                               config.get("seed"))
+
+    def _callbacks(self, run, training):
+        """The task's own callbacks, before early stopping (which may watch what they log)."""
+        return []
+
+    def _monitor(self, run, training):
+        """(log name, "min" or "max") that early stopping watches."""
+        return ("val_loss" if training.validation is not None else "loss"), "min"
+
+    def _early_stopping_start(self, run):
+        """Epochs to train before early stopping watches (and may restore) the best epoch."""
+        return 0
+
+    def _after_training(self, run, training):
+        """Called once the model is trained, before the caches are cleared (e.g. to calibrate)."""
 
     # ----------------------------------------------------------------- training
-    def fit(
-        self,
-        data=None,
-        labels=None,
-        *,
-        epochs=None,
-        batch_size=None,
-        resume=False,
-        checkpoint_dir=None,
-        tensorboard=None,
-        callbacks=None,
-        verbose="auto",
-    ):
-        """Train on `data` and return the Keras History.
+    def fit(self, data=None, labels=None, *, epochs=None, batch_size=None, resume=False, checkpoint_dir=None,
+            tensorboard=None, callbacks=None, verbose="auto", **options):
+        """Train on `data` and return the task itself (the Keras history is on `.history`).
 
         Args:
             data: what the task reads (see the task class); None means its embedded data set.
-            labels: targets, when `data` is an array of inputs.
+            labels: targets, when `data` is an array of inputs (tasks with `takes_labels`).
             epochs, batch_size: override the constructor's values for this run.
             resume: continue an interrupted run from the last completed epoch saved in
                 `checkpoint_dir` (needs `checkpoint_dir`).
@@ -113,32 +183,72 @@ class Task:
             tensorboard: folder for TensorBoard logs, or None.
             callbacks: extra Keras callbacks, run after the task's own.
             verbose: Keras's progress output ("auto", 0, 1 or 2).
+            **options: the task's own fit arguments (`fit_options`), e.g. FaceVerifier's people.
         """
-        epochs = self.config.get("epochs") if epochs is None else epochs
-        batch_size = self.config.get("batch_size") if batch_size is None else batch_size
-        check_positive_int("epochs", epochs)
-        check_positive_int("batch_size", batch_size)
+        self._fit(self._new_run(data, labels, epochs=epochs, batch_size=batch_size, resume=resume, checkpoint_dir=checkpoint_dir,
+                                tensorboard=tensorboard, callbacks=callbacks, verbose=verbose, **options))
+        return self
+
+    def _new_run(self, data, labels, epochs=None, batch_size=None, resume=False, checkpoint_dir=None, tensorboard=None,
+                 callbacks=None, verbose="auto", **options):
+        """The Run of a fit call, its arguments checked."""
+        unknown = sorted(set(options) - set(self.fit_options))
+        if unknown:
+            expected = ", ".join(self.fit_options) or "none besides the shared ones"
+            raise DeeptoolkitError(f"{type(self).__name__}.fit takes no argument {', '.join(unknown)} (task arguments: "
+                                   f"{expected}). Received: {', '.join(f'{k}={options[k]!r}' for k in unknown)}")
+        if labels is not None and not self.takes_labels:
+            raise DeeptoolkitError(f"{type(self).__name__} reads its targets from its data; labels are not taken. "
+                                   f"Received: labels of type {type(labels).__name__}")
         if resume and checkpoint_dir is None:
             raise DeeptoolkitError("resume=True needs the checkpoint_dir of the interrupted run. Received: checkpoint_dir=None")
         self._check_config()
+        run = Run(data=data, labels=labels, epochs=self.config.get("epochs") if epochs is None else epochs,
+                  batch_size=self.config.get("batch_size") if batch_size is None else batch_size, verbose=verbose,
+                  seed=self.config.get("seed"), options={name: options.get(name) for name in self.fit_options},
+                  resume=resume, checkpoint_dir=checkpoint_dir, tensorboard=tensorboard, callbacks=list(callbacks or []))
+        check_positive_int("batch_size", run.batch_size)
+        return run
+
+    def training_pipelines(self, data=None, labels=None, batch_size=None, **options):
+        """The TrainingData `fit` would train on (batched tf.data pipelines), to inspect or time
+        them; like fit, it sets the learned data state (vocabularies, class names)."""
+        return self._training_data(self._prepared(self._new_run(data, labels, batch_size=batch_size, **options)))
+
+    def _prepared(self, run):
+        """`run` with its data read once for every attempt (a task that restarts overrides it)."""
+        return run
+
+    def _fit(self, run):
+        try:
+            self._train(run)
+        finally:
+            self._caches.clear()
+
+    def _train(self, run):
+        """Train one model for `run`, keep it, and return the TrainingData it trained on (a task
+        that restarts calls this once per attempt)."""
+        check_positive_int("epochs", run.epochs)
         # First: a multi-worker strategy can only be created before TensorFlow runs anything.
         strategy = runtime.get_strategy(self.config.get("distribute"))
-        if self.config.get("distribute") == "multiworker" and self.config.get("seed") is None:
+        if self.config.get("distribute") == "multiworker" and run.seed is None:
             # Workers shard one shuffled order between them, so they must shuffle alike.
             log.warning("distribute='multiworker' with seed=None: every worker uses seed=0 so that they shuffle alike")
-            self.config["seed"] = 0
+            self.config["seed"] = run.seed = 0
         precision = runtime.resolve_precision(self.config.get("precision", "auto"), bfloat16_on_cpu=self.bfloat16_on_cpu)
         if self.config.get("precision", "auto") == "auto":
             log.info("precision auto: %s", precision)
-        runtime.set_seed(self._run_seed())
+        runtime.set_seed(run.seed)
 
-        training = self._training_data(data, labels, batch_size)
+        training = self._training_data(run)
         self.state["precision"] = precision
         training.train, training.validation = runtime.shard_by_example(training.train), runtime.shard_by_example(training.validation)
         with strategy.scope():
             with runtime.precision_scope(precision):
-                model = self._build_model()
-            arguments = self._compile_arguments(total_steps=_total_steps(training.steps_per_epoch, epochs))
+                model = self._build_model(run)
+            if run.initial_weights is not None:
+                model.set_weights(run.initial_weights)
+            arguments = self._compile_arguments(run, total_steps=_total_steps(training.steps_per_epoch, run.epochs))
             arguments["optimizer"] = runtime.wrap_optimizer(arguments["optimizer"], precision)
             jit_compile = runtime.resolve_jit_compile(self.config.get("jit_compile", "auto"), xla_on_cpu=self.xla_on_cpu,
                                                       distribute=self.config.get("distribute"))
@@ -146,54 +256,27 @@ class Task:
         runtime.prepare_model(model)
 
         guard = NonFiniteLossGuard()
-        callbacks = [guard] + self._callbacks(training.validation is not None, resume, checkpoint_dir, tensorboard) + list(callbacks or [])
+        callbacks = [guard] + self._callbacks(run, training) + standard_callbacks(self, run, training) + run.callbacks
         train, steps_per_epoch = _one_iterator_for_all_epochs(training.train)
         try:
             history = model.fit(
                 train,
                 steps_per_epoch=steps_per_epoch,
                 validation_data=training.validation,
-                epochs=epochs,
+                epochs=run.epochs,
                 callbacks=callbacks,
-                verbose=verbose,
+                verbose=run.verbose,
                 shuffle=False,  # the pipeline already shuffles, with the seed
             )
         except LossBecameNonFinite as error:
             guard.restore()
             self.model = model
-            raise TrainingDivergedError(diverged_message(error, guard, checkpoint_dir)) from None
+            raise TrainingDivergedError(diverged_message(error, guard, run.checkpoint_dir)) from None
         self.model = model
         self.history = {name: [float(v) for v in values] for name, values in history.history.items()}
-        return history
-
-    def _callbacks(self, has_validation, resume, checkpoint_dir, tensorboard):
-        # The task's own epoch-end scores come first, so that early stopping can watch them.
-        callbacks = self._scoring_callbacks()
-        patience = self.config.get("patience")
-        if patience:
-            monitor, mode = self._monitor(has_validation)
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor=monitor,
-                    mode=mode,
-                    patience=patience,
-                    restore_best_weights=True,
-                    start_from_epoch=self._early_stopping_start(),
-                )
-            )
-        if checkpoint_dir is not None:
-            # Each worker of a multi-worker run keeps its own backup: they must not write one file.
-            backup_dir = os.path.join(os.fspath(checkpoint_dir), "backup" if runtime.is_chief() else f"backup-{multiworker.worker_name()}")
-            if os.path.isdir(backup_dir) and not resume:
-                # A fresh run must not silently continue an old one.
-                shutil.rmtree(backup_dir)
-            elif resume and not os.path.isdir(backup_dir):
-                log.warning("resume: no interrupted run in %s; starting from epoch 1", checkpoint_dir)
-            # double_checkpoint: a crash while the backup is written leaves the one before.
-            callbacks.append(keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True))
-        if tensorboard is not None and runtime.is_chief():
-            callbacks.append(keras.callbacks.TensorBoard(log_dir=os.fspath(tensorboard)))
-        return callbacks
+        self._caches.clear()
+        self._after_training(run, training)
+        return training
 
     def _validation_split(self, labels):
         """(kept, held) indices of the validation part, or None when validation_split is 0.
@@ -211,36 +294,38 @@ class Task:
         seed = self.config.get("seed")
         return stratified_split(labels, fraction, 0 if seed is None else seed)
 
-    def _held_out_indices(self, labels, spec):
-        """What evaluate() scores when the training data `spec` has no test split."""
+    # ----------------------------------------------------------------- evaluation without data
+    def _no_held_out_split(self, reason):
+        """The error of evaluate() without data when there is nothing held out to score."""
+        return DeeptoolkitError(f"evaluate() without data scores what training held out, and this {type(self).__name__} "
+                                f"has nothing held out: {reason}. Pass data to evaluate(). Received: data=None")
+
+    def _training_spec(self):
+        """Where the training data came from (saved with the model), to find its held-out part."""
+        spec = self.state.get("data")
+        if spec is None:
+            raise self._no_held_out_split(NOT_SAVED)
+        return spec
+
+    def _held_out_indices(self, labels):
+        """Indices of the examples training held out (`_validation_split`'s second part)."""
         split = self._validation_split(labels)
         if split is None:
-            raise DeeptoolkitError(
-                f"The training data {spec!r} has no test split and none was held out (validation_split=0). Pass data to evaluate()."
-            )
+            raise self._no_held_out_split(NOTHING_HELD_OUT)
         return split[1]
 
-    def _run_seed(self):
-        """The seed of this training run (a task that restarts varies it per attempt)."""
-        return self.config.get("seed")
-
-    def _scoring_callbacks(self):
-        """Callbacks that add the task's own validation scores to each epoch's logs."""
-        return []
-
-    def _monitor(self, has_validation):
-        """(log name, "min" or "max") that early stopping watches."""
-        return ("val_loss" if has_validation else "loss"), "min"
-
-    def _early_stopping_start(self):
-        """Epochs to train before early stopping watches (and may restore) the best epoch."""
-        return 0
-
+    # ----------------------------------------------------------------- inference
     def _require_fitted(self):
         if self.model is None:
             raise NotFittedError(
                 f"This {type(self).__name__} has no trained model yet: call fit() or deeptoolkit.load() first."
             )
+
+    def _cached(self, name, build):
+        """What `build()` returns, built once per trained model (cleared by fit, load and set_params)."""
+        if name not in self._caches:
+            self._caches[name] = build()
+        return self._caches[name]
 
     # ----------------------------------------------------------------- saving
     def save(self, path):
@@ -260,14 +345,15 @@ class Task:
         """Load a saved task; on a subclass, the file must hold that task."""
         meta = saving.read_meta(path)
         name = meta.get("task")
-        task_class = TASKS.get(name)
+        task_class = registry.task_class(name) if isinstance(name, str) else None
         if task_class is None:
-            raise ModelFileError(f"This file holds an unknown task. Expected one of {sorted(TASKS)}. Received: task={name!r}")
+            raise ModelFileError(f"This file holds an unknown task. Expected one of {sorted(registry.TASKS.values())}. "
+                                 f"Received: task={name!r}")
         if cls is not Task and not issubclass(task_class, cls):
             raise ModelFileError(f"Expected a saved {cls.__name__}. Received: task={name!r} in path={os.fspath(path)!r}")
         try:
             task = task_class(**meta.get("config", {}))
-        except TypeError as error:
+        except (TypeError, DeeptoolkitError) as error:
             raise ModelFileError(f"The saved config does not fit {name} ({error}). Received: path={os.fspath(path)!r}") from error
         task.state = meta.get("state", {})
         task.history = meta.get("history")
@@ -279,45 +365,19 @@ class Task:
         return
 
 
-def warmup_cosine(peak, total_steps, warmup_fraction=0.02, alpha=0.0):
-    """Linear warm-up to `peak` over a fraction of training, then cosine decay to alpha * peak.
-
-    The schedule every task trains with: robust without tuning, and it ends with the run.
-    """
-    warmup = max(1, int(total_steps * warmup_fraction + 1e-9))  # floor, as total_steps // 50 did
-    return keras.optimizers.schedules.CosineDecay(
-        0.0, max(1, total_steps - warmup), warmup_target=peak, warmup_steps=warmup, alpha=alpha
-    )
-
-
 def arguments(local_variables):
     """A constructor's arguments as a config dict, from its `locals()` taken first thing."""
     return {name: value for name, value in local_variables.items() if name not in ("self", "__class__")}
-
-
-def check_fraction(name, value, one_allowed=False):
-    """A number in [0, 1), or [0, 1] with one_allowed."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value <= 1 if one_allowed else 0 <= value < 1):
-        raise DeeptoolkitError(f"{name} must be in [0, {'1]' if one_allowed else '1)'}. Received: {name}={value!r}")
-
-
-def check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise DeeptoolkitError(f"{name} must be a positive integer. Received: {name}={value!r}")
 
 
 def _one_iterator_for_all_epochs(dataset):
     """(dataset, steps_per_epoch) for `model.fit`, so that one iterator serves every epoch.
 
     Given a pipeline of known length, Keras opens a new iterator on it every epoch and drops
-    the old one, and dropping an iterator waits for tf.data's autotuning thread to wake up:
-    up to a second at each epoch boundary, measured here (FaceVerifier's P x K stream: 1.0-1.1 s
-    stalls at the start of half its 1.5 s epochs; a plain `model.fit` on a batched
-    `from_tensor_slices` pipeline the same). Repeated, with the epoch length stated, the one
-    iterator lives through the whole fit. Each pass of `repeat` iterates the pipeline afresh, as a
-    new iterator would (a reshuffling shuffle and a re-randomising stream draw their next order);
-    Keras made two iterators per epoch and used one, so from epoch 2 on the order differs from
-    that of runs before this change (equally random; epoch 1 is the same). A multi-worker run splits each of these
+    the old one, and dropping an iterator waits for tf.data's autotuning thread to wake up (up
+    to a second per epoch; benchmarks/README.md, "one iterator"). Repeated, with the epoch
+    length stated, the one iterator lives through the whole fit; each pass of `repeat` iterates
+    the pipeline afresh, as a new iterator would. A multi-worker run splits each of these
     global batches between the workers, so its epoch has the same number of steps. Pipelines of
     unknown length are left as they are.
     """
@@ -333,6 +393,4 @@ def _total_steps(steps_per_epoch, epochs):
 
 def load(path):
     """Load any saved task and return an instance of the right task class."""
-    import deeptoolkit.tasks  # noqa: F401  (registers every task class)
-
     return Task.load(path)

@@ -11,15 +11,19 @@
 import logging
 import os
 
-import keras
 import numpy as np
 
+from deeptoolkit.checks import (
+    check_bool,
+    check_choice,
+    check_non_negative,
+    check_positive_int,
+)
 from deeptoolkit.data import captions as caption_data
 from deeptoolkit.data import image_files
 from deeptoolkit.data.images import as_rgb
 from deeptoolkit.data.pipeline import batched
 from deeptoolkit.data.word_vocabulary import WordVocabulary
-from deeptoolkit.decoding import StepDecoder
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.models.pretrained_backbone import SCALING
 from deeptoolkit.models.show_attend_tell import (
@@ -30,13 +34,8 @@ from deeptoolkit.models.show_attend_tell import (
     captioner_stepper,
     grid_shape,
 )
-from deeptoolkit.tasks.base import (
-    Task,
-    TrainingData,
-    arguments,
-    check_positive_int,
-    warmup_cosine,
-)
+from deeptoolkit.tasks.base import TrainingData, arguments
+from deeptoolkit.tasks.encoder_decoder import EncoderDecoderTask
 
 log = logging.getLogger("deeptoolkit")
 
@@ -45,8 +44,12 @@ log = logging.getLogger("deeptoolkit")
 CACHE_LIMIT_BYTES = 2 * 1024**3
 
 
-class Captioner(Task):
+class Captioner(EncoderDecoderTask):
     """Describe images in words (Show, Attend and Tell).
+
+    `fit` reads captioned images: a Flickr8k token file, an `image,caption` CSV or COCO captions
+    JSON with its images (a folder, the file, or (file, image folder)), (images, captions)
+    arrays and lists, 'tfds:NAME', or the generated shapes scenes (default).
 
     Args:
         attention: "additive" (the paper's soft attention) or None (the grid's mean starts
@@ -72,12 +75,13 @@ class Captioner(Task):
         validation_split: fraction of images held out at random (seeded) to pick the best
             epoch, and scored by evaluate() when the data has no test part.
         patience: epochs without validation improvement before stopping (0: never stop).
+        min_delta: the least fall of the validation loss (nats per word) that counts as an
+            improvement.
         precision, distribute, seed, jit_compile: see `deeptoolkit.runtime`.
     """
 
-    cli_name = "captioner"
-    # Flickr8k-1000 under mixed_bfloat16 (attention in float32) on this AVX512_BF16 CPU: 0.86x
-    # the CPU per epoch at float32's validation loss and BLEU (benchmarks/README, issue 8).
+    # Faster under mixed_bfloat16 (attention kept float32) at float32's BLEU on CPUs with
+    # AVX512_BF16 (benchmarks/README.md, "Precision").
     bfloat16_on_cpu = True
 
     def __init__(
@@ -103,19 +107,18 @@ class Captioner(Task):
         clipnorm=1.0,
         validation_split=0.1,
         patience=5,
+        min_delta=1e-3,
         precision="auto",
         distribute=None,
         seed=None,
         jit_compile="auto",
     ):
         super().__init__(**arguments(locals()))
-        self._parts = None
 
     def _check_config(self):
         super()._check_config()
         config = self.config
-        if config["attention"] not in ATTENTION:
-            raise DeeptoolkitError(f"attention must be one of {ATTENTION}. Received: attention={config['attention']!r}")
+        check_choice("attention", config["attention"], ATTENTION)
         size = config["image_size"]
         if not isinstance(size, (tuple, list)) or len(size) != 2 or not all(isinstance(s, int) and s >= 32 for s in size):
             raise DeeptoolkitError(f"image_size must be (height, width), each at least 32 pixels. Received: image_size={size!r}")
@@ -128,11 +131,8 @@ class Captioner(Task):
             raise DeeptoolkitError(f"Expected backbone 'resnet' or one of {sorted(SCALING)}. Received: backbone={config['backbone']!r}")
         if config["stem_pool"] is not None:
             check_positive_int("stem_pool", config["stem_pool"])
-        if not isinstance(config["augment"], bool):
-            raise DeeptoolkitError(f"augment must be True or False. Received: augment={config['augment']!r}")
-        coverage = config["coverage"]
-        if isinstance(coverage, bool) or not isinstance(coverage, (int, float)) or coverage < 0:
-            raise DeeptoolkitError(f"coverage must be a number >= 0. Received: coverage={coverage!r}")
+        check_bool("augment", config["augment"])
+        check_non_negative("coverage", config["coverage"])
 
     @property
     def vocabulary(self):
@@ -145,30 +145,19 @@ class Captioner(Task):
         return pool if pool is not None else max(1, min(self.config["image_size"]) // 32)
 
     # ----------------------------------------------------------------- training
-    def fit(self, data=None, **kwargs):
-        """Train on captioned images: a Flickr8k token file, an `image,caption` CSV or COCO
-        captions JSON with its images (a folder, the file, or (file, image folder)),
-        'tfds:NAME', or the generated shapes scenes (default)."""
-        history = super().fit(data, None, **kwargs)
-        self._parts = None
-        return history
-
-    def _training_data(self, data, labels, batch_size):
-        if labels is not None:
-            raise DeeptoolkitError("Captioner reads captions from its data; labels are not taken. Received: labels")
-        images = caption_data.read_captions(data)
+    def _training_data(self, run):
+        images = caption_data.read_captions(run.data)
         split = self._validation_split(np.arange(len(images)))
         train, validation = (images, None) if split is None else (images.take(split[0]), images.take(split[1]))
         vocabulary = WordVocabulary.fit([c for captions in train.captions for c in captions], self.config["min_count"])
         per_image = max(len(captions) for captions in train.captions)
         self.state = {"vocabulary": vocabulary.to_dict(), "data": images.spec, "captions_per_image": per_image,
                       "images": len(images)}
-        self._parts = None
         log.info("captioner: %d training images, %d words kept (min_count=%d)", len(train), len(vocabulary),
                  self.config["min_count"])
-        train_ds = self._batches(train, batch_size, shuffle=True)
-        validation_ds = self._batches(validation, batch_size) if validation is not None and len(validation) else None
-        return TrainingData(train_ds, validation_ds, -(-len(train) // batch_size))
+        train_ds = self._batches(train, run.batch_size, shuffle=True, seed=run.seed)
+        validation_ds = self._batches(validation, run.batch_size) if validation is not None and len(validation) else None
+        return TrainingData(train_ds, validation_ds, -(-len(train) // run.batch_size))
 
     def _encode_captions(self, caption_lists):
         """(captions_in, captions_out), each (N, C, T): <start> words and words <end>, 0-padded."""
@@ -186,7 +175,7 @@ class Captioner(Task):
             log.info("cut %d captions longer than max_length=%d words", cut, steps - 1)
         return captions_in, captions_out
 
-    def _batches(self, images, batch_size, shuffle=False):
+    def _batches(self, images, batch_size, shuffle=False, seed=None):
         import tensorflow as tf
 
         captions_in, captions_out = self._encode_captions(images.captions)
@@ -197,7 +186,7 @@ class Captioner(Task):
         if shuffle and not cache:
             # Streamed from disk: shuffle file names, not decoded images, or the shuffle buffer
             # would hold every decoded image (see data/images.FileSplit.dataset).
-            elements = elements.shuffle(len(images), seed=self.config["seed"], reshuffle_each_iteration=True)
+            elements = elements.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
         if not images.in_memory:
             size = self.config["image_size"]
 
@@ -207,9 +196,9 @@ class Captioner(Task):
 
             elements = elements.map(load, num_parallel_calls=tf.data.AUTOTUNE)
         elements = elements.map(lambda image, captions_in, captions_out: ({"image": image, "captions_in": captions_in}, captions_out))
-        return batched(elements, batch_size, shuffle=shuffle and cache, seed=self.config["seed"], cache=cache)
+        return batched(elements, batch_size, shuffle=shuffle and cache, seed=seed, cache=cache)
 
-    def _build_model(self):
+    def _build_model(self, run):
         config = self.config
         return captioner(
             vocab_size=len(self.vocabulary),
@@ -230,14 +219,6 @@ class Captioner(Task):
             augment=config["augment"],
         )
 
-    def _compile_arguments(self, total_steps):
-        schedule = warmup_cosine(self.config["learning_rate"], total_steps, alpha=0.05)
-        return dict(
-            optimizer=keras.optimizers.Adam(schedule, global_clipnorm=self.config["clipnorm"]),
-            # Padding after <end>, and the empty rows of images with fewer captions, teach nothing.
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
-        )
-
     # ----------------------------------------------------------------- captioning
     def caption(self, images, beam=None, max_length=None, return_attention=False):
         """The caption of an image (a file path or an (H, W, 3) array), or of each in a list.
@@ -248,9 +229,10 @@ class Captioner(Task):
         <end>, each summing to one, and image is the picture as the model saw it (uint8), for
         `plots.caption_attention`.
         """
+        self._require_fitted()
         single = isinstance(images, (str, os.PathLike)) or (isinstance(images, np.ndarray) and images.ndim == 3)
         pixels = self._pixels([images] if single else images)
-        words = self._caption_tokens(pixels, beam, max_length)
+        words = self._write(pixels, beam, max_length)
         if not return_attention:
             results = [" ".join(w) for w in words]
         else:
@@ -288,89 +270,60 @@ class Captioner(Task):
             out.append(tf.image.resize(tf.cast(array, tf.float32), size))
         return np.stack([np.asarray(x) for x in out])
 
-    def _caption_tokens(self, pixels, beam=None, max_length=None, batch_size=64):
-        self._require_fitted()
-        max_length = self.config["max_length"] if max_length is None else max_length
-        check_positive_int("max_length", max_length)
-        if beam is not None:
-            check_positive_int("beam", beam)
-        vocabulary = self.vocabulary
-        encoder, decoder = self._decoding_parts()
-        words = []
-        for start in range(0, len(pixels), batch_size):
-            h, c, features = (np.asarray(x) for x in encoder(pixels[start : start + batch_size], training=False))
-            prompt = np.full((len(h), 1), vocabulary.start, "int32")
-            ids = decoder.sample(prompt, max_length + 1, beams=beam or 1, states=[h, c, features])
-            # The extra step leaves room for <end>; a caption never has more than max_length words.
-            words.extend(vocabulary.decode(row[:max_length]) for row in ids)
-        return words
-
     def _decoding_parts(self):
-        if self._parts is None:
-            vocabulary = self.vocabulary
-            never = [vocabulary.pad, vocabulary.unk, vocabulary.start]
-            stepper = captioner_stepper(self.model)
-            self._parts = captioner_encoder(self.model), StepDecoder(stepper, never=never, end=vocabulary.end)
-        return self._parts
+        def encode(pixels):
+            return [np.asarray(x) for x in self._encoder()(pixels, training=False)]  # h, c, grid features
+
+        return encode, captioner_stepper(self.model), self.vocabulary
+
+    def _encoder(self):
+        return self._cached("encoder", lambda: captioner_encoder(self.model))
 
     def _attention_maps(self, pixels, words):
         """For each image, (len(words) + 1, grid h, grid w) attention of its own caption's steps."""
         if self.config["attention"] is None:
             raise DeeptoolkitError("This Captioner has no attention (attention=None). Received: return_attention=True")
         vocabulary = self.vocabulary
-        encoder, _ = self._decoding_parts()
-        scorer = captioner_attention(self.model)
+        scorer = self._cached("attention", lambda: captioner_attention(self.model))
         rows, columns = grid_shape(self.model)
         maps = []
         for image, caption in zip(pixels, words):
-            h, c, features = (np.asarray(x) for x in encoder(image[None], training=False))
+            h, c, features = (np.asarray(x) for x in self._encoder()(image[None], training=False))
             tokens = vocabulary.encode(caption, start=True)[None]
             weights = np.asarray(scorer([tokens, h, c, features], training=False))[0]
             maps.append(weights.reshape(len(caption) + 1, rows, columns))
         return maps
 
     def predict(self, data, beam=None):
-        """Captions of image files: a list of paths, one path, or a folder of images (sorted)."""
-        if isinstance(data, (str, os.PathLike)) and os.path.isdir(data):
-            folder = os.fspath(data)
-            data = sorted(os.path.join(folder, name) for name in os.listdir(folder)
-                          if name.lower().endswith(image_files.IMAGE_EXTENSIONS))
-            if not data:
-                raise DeeptoolkitError(f"Expected image files in the folder. Received: {folder!r} has none")
-        captions = self.caption(data, beam=beam)
-        return [captions] if isinstance(captions, str) else captions
+        """Captions of image files: one path, a folder of images (sorted by name), or a list of
+        either; one caption per image."""
+        return self.caption(image_files.expand_images(data), beam=beam)
 
     # ----------------------------------------------------------------- evaluation
-    def evaluate(self, data=None, beam=None):
+    def evaluate(self, data=None, beam=None, batch_size=None):
         """BLEU-1 to BLEU-4 (fractions in [0, 1]) against all reference captions of each image.
 
         Without data: the generated scenes' own test scenes for the default data, otherwise
         the images held out in training. With data: every image of it (any accepted form).
+        batch_size: images encoded and decoded at once (default 64).
         """
-        import keras_hub
-
         self._require_fitted()
         images, which = self._evaluation_images(data)
         pixels = self._pixels(list(images.pixels) if images.in_memory else list(images.paths))
-        hypotheses = [" ".join(words) for words in self._caption_tokens(pixels, beam)]
-        references = [[" ".join(words) for words in captions] for captions in images.captions]
-        scores = {}
-        for order in range(1, 5):
-            bleu = keras_hub.metrics.Bleu(max_order=order)
-            bleu.update_state(references, hypotheses)
-            scores[f"bleu{order}"] = float(bleu.result())
+        hypotheses = self._write(pixels, beam, batch_size=batch_size)
+        references = images.captions
+        bleu = self._bleu(references, hypotheses, max_orders=(1, 2, 3, 4))
         exact = float(np.mean([h in r for h, r in zip(hypotheses, references)]))
-        return {**scores, "exact_match": exact, "images": len(images), "beam": beam or 1, "split": which}
+        return {**{f"bleu{order}": score for order, score in bleu.items()}, "exact_match": exact, "images": len(images),
+                "beam": beam or 1, "split": which}
 
     def _evaluation_images(self, data):
         if data is None:
-            spec = self.state.get("data")
+            spec = self._training_spec()
             if spec == caption_data.shape_scenes.BUILTIN:
                 return caption_data.builtin_test(), "test"
-            if spec is None:
-                raise DeeptoolkitError("This model's training data was not saved with it. Pass data to evaluate().")
             images = caption_data.read_captions(spec)
-            return images.take(self._held_out_indices(np.arange(len(images)), spec)), "validation"
+            return images.take(self._held_out_indices(np.arange(len(images)))), "validation"
         if data == caption_data.shape_scenes.BUILTIN:
             return caption_data.builtin_test(), "test"
         return caption_data.read_captions(data), "given"

@@ -13,6 +13,7 @@ import math
 import keras
 import numpy as np
 
+from deeptoolkit.checks import check_fraction, check_positive_int, check_sampling
 from deeptoolkit.data import text as text_data
 from deeptoolkit.data.char_vocabulary import CharVocabulary
 from deeptoolkit.data.char_windows import (
@@ -21,17 +22,17 @@ from deeptoolkit.data.char_windows import (
     training_windows,
     window_count,
 )
-from deeptoolkit.decoding import StepDecoder, check_sampling
+from deeptoolkit.decoding import StepDecoder
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.models.char_lstm import char_lstm, char_lstm_stepper
 from deeptoolkit.tasks.base import (
+    NOTHING_HELD_OUT,
     Task,
     TrainingData,
     arguments,
-    check_fraction,
-    check_positive_int,
-    warmup_cosine,
 )
+from deeptoolkit.tasks.deprecation import renamed_argument
+from deeptoolkit.tasks.optimizers import clipped_adam
 
 log = logging.getLogger("deeptoolkit")
 
@@ -48,13 +49,14 @@ class CharRNN(Task):
         validation_split: the last fraction of the text (contiguous, not shuffled lines) is
             held out, so validation loss measures how well the model reads new text.
         patience: epochs without validation improvement before stopping (0: never stop).
+        min_delta: the least fall of the validation loss (nats per character) that counts as
+            an improvement.
         sample_length: characters of the sample printed after each epoch while training
             verbosely (0: none; none under a distribution strategy either).
         precision, distribute, seed, jit_compile: see `deeptoolkit.runtime`.
     """
 
-    cli_name = "char-rnn"
-    # LSTMs trained 2x faster under mixed_bfloat16 on this AVX512_BF16 CPU (benchmarks/README).
+    # LSTMs trained 2x faster under mixed_bfloat16 on CPUs with AVX512_BF16 (benchmarks/README.md, "Precision").
     bfloat16_on_cpu = True
 
     def __init__(
@@ -70,6 +72,7 @@ class CharRNN(Task):
         clipnorm=1.0,
         validation_split=0.1,
         patience=3,
+        min_delta=1e-3,
         sample_length=200,
         precision="auto",
         distribute=None,
@@ -77,8 +80,6 @@ class CharRNN(Task):
         jit_compile="auto",
     ):
         super().__init__(**arguments(locals()))
-        self._decoder = None
-        self._verbose = 0
 
     def _check_config(self):
         super()._check_config()
@@ -93,22 +94,14 @@ class CharRNN(Task):
         return CharVocabulary.from_dict(self.state["vocabulary"])
 
     # ----------------------------------------------------------------- training
-    def fit(self, data=None, **kwargs):
-        """Train on a UTF-8 file or folder, a string, 'tfds:NAME' or the embedded corpus (default)."""
-        self._verbose = kwargs.get("verbose", "auto")
-        history = super().fit(data, None, **kwargs)
-        self._decoder = None
-        return history
-
-    def _training_data(self, data, labels, batch_size):
-        if labels is not None:
-            raise DeeptoolkitError("CharRNN learns from text alone; labels are not taken. Received: labels")
-        text, spec = text_data.read_text(data)
+    def _training_data(self, run):
+        """Training windows of a UTF-8 file or folder, a string, 'tfds:NAME' or the embedded corpus (default)."""
+        batch_size = run.batch_size
+        text, spec = text_data.read_text(run.data)
         train, validation = self._split(text)
         length = self.config["sequence_length"]
         vocabulary = CharVocabulary.fit(train)
         self.state = {"vocabulary": vocabulary.to_dict(), "data": spec if spec != "string" else None, "train_characters": len(train)}
-        self._decoder = None
         train_ids = vocabulary.encode(train)
         check_long_enough(train_ids, length, "training")
         validation_ds = None
@@ -116,7 +109,7 @@ class CharRNN(Task):
             validation_ids = vocabulary.encode(validation)
             check_long_enough(validation_ids, length, f"validation (last {self.config['validation_split']:.0%})")
             validation_ds = evaluation_windows(validation_ids, length, batch_size)
-        train_ds = training_windows(train_ids, length, batch_size, seed=self.config["seed"])
+        train_ds = training_windows(train_ids, length, batch_size, seed=run.seed)
         return TrainingData(train_ds, validation_ds, -(-window_count(train_ids, length) // batch_size))
 
     def _split(self, text):
@@ -127,22 +120,18 @@ class CharRNN(Task):
         cut = round(len(text) * (1 - fraction))
         return text[:cut], text[cut:]
 
-    def _build_model(self):
+    def _build_model(self, run):
         config = self.config
         return char_lstm(len(self.vocabulary), config["embedding_dim"], config["units"], config["layers"], config["dropout"])
 
-    def _compile_arguments(self, total_steps):
-        schedule = warmup_cosine(self.config["learning_rate"], total_steps, alpha=0.1)
-        return dict(
-            optimizer=keras.optimizers.Adam(schedule, global_clipnorm=self.config["clipnorm"]),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        )
+    def _compile_arguments(self, run, total_steps):
+        return dict(optimizer=clipped_adam(self.config, total_steps, alpha=0.1),
+                    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
 
-    def _callbacks(self, has_validation, resume, checkpoint_dir, tensorboard):
-        callbacks = super()._callbacks(has_validation, resume, checkpoint_dir, tensorboard)
-        if self.config["sample_length"] and self._verbose != 0 and not self.config["distribute"]:
-            callbacks.append(EpochSample(self.vocabulary, self.config["sample_length"], seed=self.config["seed"]))
-        return callbacks
+    def _callbacks(self, run, training):
+        if self.config["sample_length"] and run.verbose != 0 and not self.config["distribute"]:
+            return [EpochSample(self.vocabulary, self.config["sample_length"], seed=run.seed)]
+        return []
 
     # ----------------------------------------------------------------- writing
     def generate(self, prime="\n", length=200, temperature=1.0, top_k=None, top_p=None, seed=None):
@@ -170,18 +159,18 @@ class CharRNN(Task):
         return vocabulary.decode(ids[0])
 
     def _writer(self):
-        if self._decoder is None:
-            self._decoder = StepDecoder(char_lstm_stepper(self.model), never=[0])
-        return self._decoder
+        return self._cached("writer", lambda: StepDecoder(char_lstm_stepper(self.model), never=[0]))
 
-    def predict(self, texts, top=5):
-        """For each text, the `top` most likely next characters with their probabilities."""
+    @renamed_argument("top", "top_k")
+    def predict(self, texts, top_k=5):
+        """For each text, the `top_k` most likely next characters: a list (one per text, a single
+        text counting as a list of one) of [(character, probability), ...]."""
         self._require_fitted()
         if isinstance(texts, str):
             texts = [texts]
         if not isinstance(texts, (list, tuple)) or not texts or not all(isinstance(t, str) and t for t in texts):
             raise DeeptoolkitError(f"Expected a text or a list of non-empty texts. Received: texts={texts!r}")
-        check_positive_int("top", top)
+        check_positive_int("top_k", top_k)
         vocabulary, writer = self.vocabulary, self._writer()
         encoded = [vocabulary.encode(text) for text in texts]
         results = [None] * len(texts)
@@ -192,7 +181,7 @@ class CharRNN(Task):
             for row, scores in zip(rows, logits):
                 probabilities = np.exp(scores - scores.max())
                 probabilities /= probabilities.sum()
-                best = np.argsort(-probabilities)[:top]
+                best = np.argsort(-probabilities)[:top_k]
                 results[row] = [(vocabulary.chars[i], float(probabilities[i])) for i in best]
         return results
 
@@ -200,34 +189,42 @@ class CharRNN(Task):
     def evaluate(self, data=None, batch_size=None):
         """Loss in nats per character, bits per character and perplexity.
 
-        Without data: the held-out last part of the training text. With data: all of it.
-        Characters never seen in training count as the unknown symbol (their number is
-        reported).
+        Without data: the held-out last part of the training text. With data: all of it. Every
+        character after the first is scored: the text is read in windows of sequence_length,
+        each from a fresh state as in training, the last one shorter. Characters never seen in
+        training count as the unknown symbol (their number is reported).
         """
         self._require_fitted()
         if data is None:
-            source = self.state.get("data")
-            if source is None:
-                raise DeeptoolkitError("This model was trained on a string, which was not saved. Pass data to evaluate().")
-            text, _ = text_data.read_text(source)
+            text, _ = text_data.read_text(self._training_spec())
             _, text = self._split(text)
             which = "validation"
             if not text:
-                raise DeeptoolkitError("Nothing was held out (validation_split=0). Pass data to evaluate().")
+                raise self._no_held_out_split(NOTHING_HELD_OUT)
         else:
             text, _ = text_data.read_text(data)
             which = "given"
         vocabulary = self.vocabulary
         ids = vocabulary.encode(text)
-        length = self.config["sequence_length"]
+        if len(ids) < 2:
+            raise DeeptoolkitError(f"Expected a text of at least two characters to score. Received: {len(ids)} character(s)")
         if not self.model.compiled:  # a loaded model comes back without its training setup
             self.model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-        loss = float(self.model.evaluate(evaluation_windows(ids, length, batch_size or self.config["batch_size"]), verbose=0, return_dict=True)["loss"])
+        length, batch_size = self.config["sequence_length"], batch_size or self.config["batch_size"]
+        whole = window_count(ids, length) * length
+        total = 0.0
+        if whole:
+            windows = evaluation_windows(ids, length, batch_size)
+            total += whole * self.model.evaluate(windows, verbose=0, return_dict=True)["loss"]
+        tail = ids[whole:]
+        if len(tail) > 1:  # the characters after the last whole window
+            total += (len(tail) - 1) * self.model.evaluate(tail[None, :-1], tail[None, 1:], verbose=0, return_dict=True)["loss"]
+        loss = float(total / (len(ids) - 1))
         return {
             "loss": loss,
             "bits_per_character": loss / math.log(2),
             "perplexity": math.exp(loss),
-            "characters": window_count(ids, length) * length,
+            "characters": len(ids) - 1,
             "unknown_characters": int((ids == 0).sum()),
             "split": which,
         }

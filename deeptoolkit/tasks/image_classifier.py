@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 from sklearn import metrics as sk_metrics
 
+from deeptoolkit.checks import check_choice
 from deeptoolkit.data import image_files
 from deeptoolkit.data.images import (
     DIGITS,
@@ -29,7 +30,8 @@ from deeptoolkit.data.pipeline import batched
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.models.lenet import lenet5
 from deeptoolkit.models.resnet import check_depth, resnet
-from deeptoolkit.tasks.base import Task, TrainingData, arguments, warmup_cosine
+from deeptoolkit.tasks.base import Task, TrainingData, arguments
+from deeptoolkit.tasks.optimizers import warmup_cosine
 
 ARCHITECTURES = ("lenet5", "resnet")
 
@@ -51,13 +53,14 @@ class ImageClassifier(Task):
         validation_split: fraction of the training data held out (stratified) to pick the
             best epoch and stop early; 0 trains on everything for all `epochs`.
         patience: epochs without validation improvement before stopping (0: never stop).
+        min_delta: the least fall of the validation loss that counts as an improvement.
         precision: "auto", "float32", "mixed_float16" or "mixed_bfloat16".
         distribute: None or "mirrored".
         seed: makes a CPU run repeatable; also seeds the validation split.
         jit_compile: XLA for the training step: "auto", True or False.
     """
 
-    cli_name = "image-classifier"
+    takes_labels = True
 
     def __init__(
         self,
@@ -73,6 +76,7 @@ class ImageClassifier(Task):
         label_smoothing=0.1,
         validation_split=0.1,
         patience=40,
+        min_delta=1e-3,
         precision="auto",
         distribute=None,
         seed=None,
@@ -88,16 +92,14 @@ class ImageClassifier(Task):
     def _check_config(self):
         super()._check_config()
         config = self.config
-        if config["architecture"] not in ARCHITECTURES:
-            raise DeeptoolkitError(
-                f"architecture must be one of {', '.join(ARCHITECTURES)}. Received: architecture={config['architecture']!r}"
-            )
+        check_choice("architecture", config["architecture"], ARCHITECTURES)
         if config["architecture"] == "resnet" and not check_depth(config["depth"]):
             raise DeeptoolkitError(f"ResNet depth must be 6n + 2 and at least 8 (8, 14, 20, ...). Received: depth={config['depth']!r}")
 
     # ----------------------------------------------------------------- training
-    def _training_data(self, data, labels, batch_size):
-        source = load_image_source(DIGITS if data is None else data, labels)
+    def _training_data(self, run):
+        batch_size = run.batch_size
+        source = load_image_source(DIGITS if run.data is None else run.data, run.labels)
         if len(source.class_names) < 2:
             raise DeeptoolkitError(f"A classifier needs at least two classes. Received: classes={source.class_names}")
         train, validation = source.train, None
@@ -115,11 +117,11 @@ class ImageClassifier(Task):
         }
         if isinstance(train, FileSplit):
             # Files are shuffled by name before decoding, so that memory stays flat (FileSplit.dataset).
-            parsed = train.dataset(self.state["channels"], self.state["image_size"], shuffle=True, seed=self._run_seed())
+            parsed = train.dataset(self.state["channels"], self.state["image_size"], shuffle=True, seed=run.seed)
             train_ds = batched(self._with_targets(parsed), batch_size, cache=False)
         else:
             train_ds = batched(
-                self._with_targets(self._parsed(train)), batch_size, shuffle=True, seed=self._run_seed(), cache=not train.streamed
+                self._with_targets(self._parsed(train)), batch_size, shuffle=True, seed=run.seed, cache=not train.streamed
             )
         validation_ds = None
         if validation is not None and len(validation):
@@ -137,7 +139,7 @@ class ImageClassifier(Task):
         depth = len(self.state["class_names"])
         return dataset.map(lambda image, label: (image, tf.one_hot(label, depth)))
 
-    def _build_model(self):
+    def _build_model(self, run):
         state, config = self.state, self.config
         common = dict(
             num_classes=len(state["class_names"]),
@@ -151,7 +153,7 @@ class ImageClassifier(Task):
             return resnet(depth=config["depth"], width=config["width"] or 16, **common)
         return lenet5(width=config["width"] or 1, **common)
 
-    def _compile_arguments(self, total_steps):
+    def _compile_arguments(self, run, total_steps):
         config = self.config
         learning_rate = config["learning_rate"]
         if total_steps:
@@ -164,10 +166,6 @@ class ImageClassifier(Task):
             else keras.losses.SparseCategoricalCrossentropy(),
             metrics=["accuracy"],
         )
-
-    def fit(self, data=None, labels=None, **kwargs):
-        """Train on `data` (default: scikit-learn's digits); see `Task.fit` for the options."""
-        return super().fit(data, labels, **kwargs)
 
     # ----------------------------------------------------------------- inference
     def predict_proba(self, images, batch_size=None):
@@ -288,16 +286,14 @@ class ImageClassifier(Task):
             source = load_image_source(data, labels, class_names=names)
             self._check_source(source)
             return (source.test, "test") if source.test is not None else (source.train, "given")
-        spec = self.state.get("data")
-        if spec is None:
-            raise DeeptoolkitError("This model was trained on in-memory data, so there is no held-out split to find. Pass data to evaluate().")
+        spec = self._training_spec()
         if spec == DIGITS:
             return load_digits().test, "test"
         source = load_image_source(spec, class_names=names)
         self._check_source(source)
         if source.test is not None:
             return source.test, "test"
-        return source.train.take(self._held_out_indices(source.train.labels, spec)), "validation"
+        return source.train.take(self._held_out_indices(source.train.labels)), "validation"
 
     def _check_source(self, source):
         if source.class_names != self.state["class_names"]:

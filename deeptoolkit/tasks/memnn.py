@@ -7,43 +7,38 @@
     reader.answer(story_text, "where is the ring ?")   # answer + attention of every hop
 """
 
+import collections
+import dataclasses
 import logging
 import os
 
 import keras
 import numpy as np
 
-from deeptoolkit import runtime
+from deeptoolkit.checks import check_bool, check_choice, check_positive_int
 from deeptoolkit.data import babi, story_world
 from deeptoolkit.data.pipeline import batched
 from deeptoolkit.data.story_encoding import StoryEncoding
 from deeptoolkit.errors import DeeptoolkitError
-from deeptoolkit.models.memn2n import (
-    TYINGS,
-    LinearStart,
-    averaged,
-    memn2n,
-    with_attention,
-)
-from deeptoolkit.tasks.base import (
-    Task,
-    TrainingData,
-    arguments,
-    check_positive_int,
-    warmup_cosine,
-)
+from deeptoolkit.models.memn2n import TYINGS, LinearStart, memn2n, with_attention
+from deeptoolkit.tasks.base import Task, TrainingData, arguments
+from deeptoolkit.tasks.deprecation import renamed_argument
+from deeptoolkit.tasks.memnn_restarts import train_restarts
+from deeptoolkit.tasks.optimizers import warmup_cosine
 
 log = logging.getLogger("deeptoolkit")
 
 STORIES = "builtin:stories"
 # The embedded data: generated stories, the test part from another seed than the training part.
 STORIES_TRAIN, STORIES_TEST = (20_000, 0), (2_000, 1)
-# Default length of training in steps: 220 epochs of bAbI's 900 training questions (1k
-# minus validation), the run that matched the paper on qa4 and qa11. At least 40 epochs:
-# on the 18,000 generated questions 20 epochs scored 0.886 held out and put the ring in
-# the shire; 40 scored 0.905 and answered all three questions of the example story.
+# Default length of training: about 6,400 steps, between 40 and 220 epochs (benchmarks/README.md,
+# "MemNN": 220 epochs of bAbI 1k matched the paper; 40 epochs of the generated stories answer
+# the review's story).
 TRAINING_STEPS, MIN_EPOCHS, MAX_EPOCHS = 6_400, 40, 220
 OPTIMIZERS = ("sgd", "adam")
+
+# Parsed questions: read once per fit, whatever the number of restarts.
+Questions = collections.namedtuple("Questions", "train test spec")
 
 
 def _linear_start_lengths(linear_start):
@@ -52,11 +47,13 @@ def _linear_start_lengths(linear_start):
 
 
 def load_questions(data):
-    """(train questions, test questions or None, spec) for any accepted `data`."""
+    """Questions(train, test or None, spec) for any accepted `data`."""
+    if isinstance(data, Questions):
+        return data
     if data is None or data == STORIES:
         train = babi.parse_babi(story_world.generate_babi_lines(*STORIES_TRAIN), STORIES, story_world.TASK_NAME)
         test = babi.parse_babi(story_world.generate_babi_lines(*STORIES_TEST), STORIES + ":test", story_world.TASK_NAME)
-        return train, test, STORIES
+        return Questions(train, test, STORIES)
     if isinstance(data, str) and data.startswith("builtin:"):
         raise DeeptoolkitError(f"Unknown built-in data set. Expected {STORIES!r}. Received: data={data!r}")
     if not isinstance(data, (str, os.PathLike, list, tuple)):
@@ -64,11 +61,13 @@ def load_questions(data):
     train_files, test_files = babi.babi_files(data)
     train = [q for path in train_files for q in babi.read_babi_file(path)]
     test = [q for path in test_files for q in babi.read_babi_file(path)] if test_files else None
-    return train, test, [os.path.abspath(p) for p in train_files]
+    return Questions(train, test, [os.path.abspath(p) for p in train_files])
 
 
 class MemNN(Task):
     """Answer questions about a story with an end-to-end memory network.
+
+    `fit` reads bAbI file(s), a folder of `*_train.txt` files, or generated stories (default).
 
     Args:
         hops: attention hops K.
@@ -83,36 +82,31 @@ class MemNN(Task):
             bAbI's 1k training questions, 40 for 10k and for the 18,000 generated ones).
         linear_start: the first epochs train with linear attention (LS); None = epochs // 11
             (20 of 220, 3 of 40); 0 = off. A list (e.g. [20, 80]) trains once with each and
-            keeps the run with the best validation accuracy: tasks differ (bAbI qa16: 53%
-            test error with 20 epochs of 220, 0.5% with 80; qa3 the other way round).
+            keeps the run with the best validation accuracy: bAbI tasks differ in the length
+            they need (benchmarks/README.md, "MemNN").
         optimizer: "sgd" (the paper's, default) or "adam".
         learning_rate: for "sgd", the paper's rate per question (0.005; its loss is summed
             over the batch, so the step on Keras's batch-mean loss is learning_rate x
-            batch_size), constant through linear start, then halved four times at even
-            intervals. For "adam", Adam's rate with warm-up and cosine decay (0.005).
-            On bAbI 1k, SGD generalised where Adam fitted the training questions and not
-            the test ones (qa11: 2% against 12-15% test error).
+            batch_size), constant through linear start, then halved three times at even
+            intervals. For "adam", Adam's rate with warm-up and cosine decay. On bAbI 1k, SGD
+            generalised where Adam fitted the training questions only.
         clipnorm: gradient-norm clipping per weight (the paper's 40, per batch sum, so
             clipnorm / batch_size for "sgd").
         batch_size: questions per step.
         validation_split: fraction of training questions held out to pick the best epoch.
         patience: epochs without validation improvement before stopping (0: never stop,
             the default: the validation loss rises for many epochs while accuracy still climbs).
+        min_delta: the least fall of the validation loss that counts as an improvement.
         restarts: train this many times from different initialisations and keep the run
             with the best validation accuracy (the paper's protocol picked the best of 10).
         average_restarts: instead of keeping one run, keep all `restarts` runs and answer
             with the mean of their answer distributions (with a list of linear starts, the
             runs of each length are averaged and the average with the best validation
-            accuracy is kept). bAbI 1k holds out 100 validation questions per task, too few
-            to rank runs a point or two apart: over the 20 tasks (joint reader fine-tuned,
-            2 restarts x linear start 0 or 80) the averages scored 12.93% mean test error,
-            the one run validation kept 13.05% (benchmarks/README.md).
+            accuracy is kept); see `deeptoolkit.tasks.memnn_restarts`.
         precision, distribute, seed, jit_compile: see `deeptoolkit.runtime`.
     """
 
-    cli_name = "memnn"
-    # Under XLA its many small ops fuse: 0.59x the epoch wall time (0.37x CPU) at the same
-    # accuracy on this 2-core CPU (benchmarks/precision.py).
+    # Under XLA its many small ops fuse: about 0.6x the epoch time on CPUs (benchmarks/README.md, "Precision").
     xla_on_cpu = True
 
     def __init__(
@@ -131,6 +125,7 @@ class MemNN(Task):
         clipnorm=40.0,
         validation_split=0.1,
         patience=0,
+        min_delta=1e-3,
         restarts=1,
         average_restarts=False,
         precision="auto",
@@ -139,27 +134,14 @@ class MemNN(Task):
         jit_compile="auto",
     ):
         super().__init__(**arguments(locals()))
-        self._explainer = None
-        self._attempt = 0
-        self._schedule = None  # (epochs, linear-start epochs) of the current fit
-        self._loaded = None  # (data, training questions), so fit reads its data once
-        self._start_from = None  # (encoding, weights) while fine_tune trains on
-        self._scored = None  # (encoding, questions, "validation" or "training") that averaged runs are scored on
-
-    def _run_seed(self):
-        seed = self.config["seed"]
-        return None if seed is None else seed + 1000 * self._attempt
 
     def _check_config(self):
         super()._check_config()
         for name in ("hops", "dim", "memory_size", "restarts"):
             check_positive_int(name, self.config[name])
-        if self.config["tying"] not in TYINGS:
-            raise DeeptoolkitError(f"tying must be one of {', '.join(TYINGS)}. Received: tying={self.config['tying']!r}")
-        if not isinstance(self.config["average_restarts"], bool):
-            raise DeeptoolkitError(f"average_restarts must be True or False. Received: average_restarts={self.config['average_restarts']!r}")
-        if self.config["optimizer"] not in OPTIMIZERS:
-            raise DeeptoolkitError(f"optimizer must be one of {', '.join(OPTIMIZERS)}. Received: optimizer={self.config['optimizer']!r}")
+        check_choice("tying", self.config["tying"], TYINGS)
+        check_bool("average_restarts", self.config["average_restarts"])
+        check_choice("optimizer", self.config["optimizer"], OPTIMIZERS)
         linear_start, lengths = self.config["linear_start"], _linear_start_lengths(self.config["linear_start"])
         if linear_start is not None and not (lengths and all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in lengths)):
             raise DeeptoolkitError("linear_start must be a number of epochs (0 = off), a list of them to try, or None. "
@@ -172,142 +154,79 @@ class MemNN(Task):
         return StoryEncoding.from_dict(self.state["encoding"])
 
     # ----------------------------------------------------------------- training
-    def fit(self, data=None, **kwargs):
-        """Train on bAbI file(s), a folder of `*_train.txt` files, or generated stories (default).
+    def _train(self, run):
+        """With `restarts` > 1 or several linear starts, train several times (memnn_restarts)."""
+        several = self.config["restarts"] > 1 or len(_linear_start_lengths(self.config["linear_start"])) > 1
+        if several and run.resume:
+            raise DeeptoolkitError("resume=True continues one interrupted run; it cannot be combined with restarts > 1 or "
+                                   f"several linear_start values. Received: restarts={self.config['restarts']}, "
+                                   f"linear_start={self.config['linear_start']!r}")
+        run = self._prepared(run)
+        if "linear_start" in run.options:  # one attempt of train_restarts
+            return super()._train(run)
+        train_restarts(self, run, self._linear_starts(run))
 
-        With `restarts` > 1, returns the History of the run that was kept (with
-        `average_restarts`, of the best of the runs averaged).
-        """
-        restarts = self.config["restarts"]
-        check_positive_int("restarts", restarts)
-        if restarts > 1 and kwargs.get("resume"):
-            raise DeeptoolkitError(f"resume=True continues one interrupted run; it cannot be combined with restarts > 1. Received: restarts={restarts}")
-        self._check_config()
-        if len(_linear_start_lengths(self.config["linear_start"])) > 1 and kwargs.get("resume"):
-            raise DeeptoolkitError("resume=True continues one interrupted run; it cannot be combined with several linear_start values. "
-                                   f"Received: linear_start={self.config['linear_start']!r}")
-        loaded = load_questions(data)
-        self._loaded = (data, loaded)
-        kwargs["epochs"] = self._epochs(len(loaded[0]), kwargs.get("epochs"), kwargs.get("batch_size"))
-        epochs = kwargs["epochs"]
-        candidates = []
-        try:
-            for linear_start in self._linear_starts(epochs):
-                self._schedule = (epochs, linear_start)
-                runs = []
-                for self._attempt in range(restarts):
-                    history = super().fit(data, None, **kwargs)
-                    # Every attempt holds out the same validation questions, so scores compare.
-                    runs.append((self._attempt_score(), history, self.model, self.history, self.state, linear_start))
-                if self.config["average_restarts"] and len(runs) > 1:
-                    runs = [self._averaged(runs)]
-                candidates.extend(runs)
-        finally:
-            self._attempt, self._loaded, self._scored = 0, None, None
-        # The first of equals: the earlier run or linear start.
-        _, history, self.model, self.history, self.state, linear_start = max(candidates, key=lambda candidate: candidate[0])
-        self.state["linear_start"] = linear_start
-        self._explainer = None
-        return history
+    def _prepared(self, run):
+        """The questions read once for every restart, and the epochs they need."""
+        questions = load_questions(run.data)
+        return dataclasses.replace(run, data=questions, epochs=self._epochs(len(questions.train), run))
 
-    def _linear_starts(self, epochs):
+    def _linear_starts(self, run):
         """The linear-start lengths to try: the one asked for, or each of a list."""
         linear_start = self.config["linear_start"]
         if linear_start is None:
             # Fine-tuning starts from trained attention: no linear phase unless asked for.
-            linear_start = 0 if self._start_from is not None else epochs // 11
-        return [min(int(c), epochs) for c in _linear_start_lengths(linear_start)]
-
-    def _attempt_score(self):
-        """Higher is better: the validation accuracy of the weights kept (the last epoch's, or
-        early stopping's best), then the lower validation loss. The validation loss alone
-        misleads here: it rises for many epochs while the accuracy still climbs. Without a
-        validation split, the training accuracy (the paper's choice among its 10 runs)."""
-        history = self.history
-        accuracy, loss = ("val_accuracy", "val_loss") if history.get("val_accuracy") else ("accuracy", "loss")
-        losses = history[loss]
-        kept = len(losses) - 1
-        start = self._early_stopping_start()  # where early stopping began looking for its best epoch
-        if self.config.get("patience") and start < len(losses):
-            kept = start + int(np.argmin(losses[start:]))
-        return history[accuracy][kept], -losses[kept]
-
-    def _averaged(self, runs):
-        """One candidate made of several runs: a model answering with the mean of their answer
-        distributions, scored (accuracy, then mean log-probability of the right answer) on the
-        questions the runs were validated on, the history of its best run."""
-        members = []
-        with runtime.precision_scope(self.state["precision"]):
-            for index, run in enumerate(runs):
-                member = self._network(name=f"memn2n_run{index}")  # a functional model needs distinct names
-                member.set_weights(run[2].get_weights())
-                members.append(member)
-        model = averaged(members)
-        encoding, questions, scored_on = self._scored
-        stories, asked, answers = encoding.encode(questions)
-        probabilities = model.predict({"story": stories, "question": asked}, batch_size=256, verbose=0)
-        # Keras's own functions, so the average is scored as single runs' val_accuracy and val_loss are.
-        accuracy = float(np.mean(keras.metrics.sparse_categorical_accuracy(answers, probabilities)))
-        loss = float(np.mean(keras.losses.sparse_categorical_crossentropy(answers, probabilities)))
-        best = max(runs, key=lambda run: run[0])
-        state = dict(best[4], average={"runs": len(runs), "accuracy": accuracy, "loss": loss, "scored_on": scored_on})
-        return (accuracy, -loss), best[1], model, best[3], state, best[5]
+            linear_start = 0 if run.initial_weights is not None else run.epochs // 11
+        return [min(int(c), run.epochs) for c in _linear_start_lengths(linear_start)]
 
     def fine_tune(self, data, **kwargs):
-        """Train on from this reader's weights, on `data`, keeping its vocabulary and answers.
+        """Train on from this reader's weights, on `data`, keeping its vocabulary and answers;
+        returns the reader.
 
-        Joint training then specialisation: fit one reader on all 20 bAbI tasks (a folder),
-        then fine-tune a copy (`deeptoolkit.load` of the saved joint reader) on each task. On
-        bAbI 1k this took qa3 from 43.5% test error (one task alone) to 23.4% (see
-        benchmarks/README.md). Words outside the vocabulary are read as <unk>; an answer outside
-        it is an error naming its file and line. Linear start is off unless `linear_start` is
-        set; the learning-rate schedule starts again. Takes `fit`'s keyword arguments.
+        Joint training then specialisation: fit one reader on all 20 bAbI tasks (a folder), then
+        fine-tune a copy (`deeptoolkit.load` of the saved joint reader) on each task
+        (benchmarks/README.md, "MemNN"). Words outside the vocabulary are read as <unk>; an
+        answer outside it is an error naming its file and line. Linear start is off unless
+        `linear_start` is set; the learning-rate schedule starts again. Takes `fit`'s keyword
+        arguments.
         """
         self._require_fitted()
         if "average" in self.state:
             raise DeeptoolkitError(f"fine_tune trains on from one network; this reader averages {self.state['average']['runs']} runs "
                                    "(average_restarts=True). Fine-tune a reader fitted without average_restarts, with "
                                    "average_restarts=True set on it to average the fine-tuned runs.")
-        self._start_from = (self.encoding, self.model.get_weights())
+        run = self._new_run(data, None, **kwargs)
+        run.initial_weights = self.model.get_weights()
         before = (self.state, self.model, self.history)
         try:
-            return self.fit(data, **kwargs)
+            self._fit(run)
         except BaseException:
             self.state, self.model, self.history = before  # a failed fine-tune leaves the reader as it was
             raise
-        finally:
-            self._start_from = None
+        return self
 
-    def _epochs(self, questions, epochs, batch_size):
+    def _epochs(self, questions, run):
         """The epochs to train: as asked, or enough for about TRAINING_STEPS steps."""
-        epochs = self.config["epochs"] if epochs is None else epochs
-        if epochs is not None:
-            return epochs
-        batch_size = self.config["batch_size"] if batch_size is None else batch_size
-        check_positive_int("batch_size", batch_size)
+        if run.epochs is not None:
+            return run.epochs
         kept = questions * (1.0 - (self.config["validation_split"] or 0.0))
-        steps = max(1, -(-int(kept) // batch_size))
+        steps = max(1, -(-int(kept) // run.batch_size))
         return int(min(MAX_EPOCHS, max(MIN_EPOCHS, round(TRAINING_STEPS / steps))))
 
-    def _training_data(self, data, labels, batch_size):
-        if labels is not None:
-            raise DeeptoolkitError("MemNN reads answers from its data; labels are not taken. Received: labels")
-        self._batch_size = batch_size  # the SGD step scales with it (see learning_rate)
-        loaded = self._loaded[1] if self._loaded is not None and self._loaded[0] is data else load_questions(data)
-        train, _, spec = loaded
+    def _training_data(self, run):
+        train, _, spec = run.data
         # Fine-tuning keeps the vocabulary: encoding an answer it lacks fails, naming file and line.
-        encoding = self._start_from[0] if self._start_from is not None else StoryEncoding.fit(train, self.config["memory_size"])
+        encoding = self.encoding if run.initial_weights is not None else StoryEncoding.fit(train, self.config["memory_size"])
         self.state = {"encoding": encoding.to_dict(), "data": spec}
-        self._explainer = None
         validation = None
         split = self._validation_split(train)
         if split is not None:
             train, validation = [train[i] for i in split[0]], [train[i] for i in split[1]]
+        train_ds = batched(self._dataset(encoding, train), run.batch_size, shuffle=True, seed=run.seed)
+        validation_ds = batched(self._dataset(encoding, validation), run.batch_size) if validation else None
         # Averaged runs are scored where single runs are: the validation questions, else the training ones.
-        self._scored = (encoding, validation, "validation") if validation else (encoding, train, "training")
-        train_ds = batched(self._dataset(encoding, train), batch_size, shuffle=True, seed=self._run_seed())
-        validation_ds = batched(self._dataset(encoding, validation), batch_size) if validation else None
-        return TrainingData(train_ds, validation_ds, -(-len(train) // batch_size))
+        scored = (encoding, validation, "validation") if validation else (encoding, train, "training")
+        return TrainingData(train_ds, validation_ds, -(-len(train) // run.batch_size), extras={"scored": scored})
 
     def _validation_split(self, questions):
         """(kept, held) indices of `questions` (the questions, not their answers as in `Task`),
@@ -340,11 +259,8 @@ class MemNN(Task):
         stories, asked, answers = encoding.encode(questions)
         return tf.data.Dataset.from_tensor_slices(({"story": stories, "question": asked}, answers))
 
-    def _build_model(self):
-        model = self._network()
-        if self._start_from is not None:
-            model.set_weights(self._start_from[1])
-        return model
+    def _build_model(self, run):
+        return self._network()
 
     def _network(self, name="memn2n"):
         encoding, config = self.encoding, self.config
@@ -361,44 +277,43 @@ class MemNN(Task):
             name=name,
         )
 
-    def _compile_arguments(self, total_steps):
+    def _compile_arguments(self, run, total_steps):
         config = self.config
-        epochs, linear_start = self._schedule
         if config["optimizer"] == "adam":
             optimizer = keras.optimizers.Adam(warmup_cosine(config["learning_rate"], total_steps), clipnorm=config["clipnorm"])
         else:
-            optimizer = keras.optimizers.SGD(self._step_decay(total_steps // epochs, epochs, linear_start),
-                                             clipnorm=config["clipnorm"] / self._batch_size)
+            optimizer = keras.optimizers.SGD(self._step_decay(run, total_steps // run.epochs),
+                                             clipnorm=config["clipnorm"] / run.batch_size)
         return dict(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
 
-    def _step_decay(self, steps_per_epoch, epochs, linear_start):
+    def _step_decay(self, run, steps_per_epoch):
         """The paper's SGD rate, per question: constant through linear start, then halved three
         times at even intervals (lr, lr/2, lr/4, lr/8)."""
-        rate = self.config["learning_rate"] * self._batch_size
-        interval = (epochs - linear_start) / 4
+        rate = self.config["learning_rate"] * run.batch_size
+        linear_start = run.options.get("linear_start", 0)
+        interval = (run.epochs - linear_start) / 4
         boundaries = [int(steps_per_epoch * (linear_start + k * interval)) for k in (1, 2, 3)]
         if len(set(boundaries)) < 3 or boundaries[0] <= 0:
             return rate  # too few steps to decay in
         return keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, [rate, rate / 2, rate / 4, rate / 8])
 
-    def _early_stopping_start(self):
+    def _early_stopping_start(self, run):
         # Epochs under linear attention are not candidates for "best": the softmax is off.
-        return self._schedule[1]
+        return run.options.get("linear_start", 0)
 
-    def _callbacks(self, has_validation, resume, checkpoint_dir, tensorboard):
-        callbacks = super()._callbacks(has_validation, resume, checkpoint_dir, tensorboard)
-        if self._schedule[1]:
-            callbacks.insert(0, LinearStart(self._schedule[1]))
-        return callbacks
+    def _callbacks(self, run, training):
+        linear_start = run.options.get("linear_start", 0)
+        return [LinearStart(linear_start)] if linear_start else []
 
     # ----------------------------------------------------------------- inference
-    def answer(self, story, question, top=3):
+    @renamed_argument("top", "top_k")
+    def answer(self, story, question, top_k=3):
         """The answer to `question` about `story`, and what each hop attended to.
 
         `story`: text (one sentence per line, or sentences ending in full stops; bAbI IDs
         are ignored) or a list of sentences. Returns a dict: answer, probability,
         unknown_words (read as <unk>), truncated (sentences cut to the model's length),
-        hops: for each hop the `top` sentences with their attention weights, and
+        hops: for each hop the `top_k` sentences with their attention weights, and
         sentences with attention: the full (hops x sentences) weights in story order.
         """
         self._require_fitted()
@@ -425,7 +340,7 @@ class MemNN(Task):
             by_sentence.sort(key=lambda pair: -pair[1])
             hops.append([
                 {"index": index + len(sentences) - len(kept), "sentence": kept[index], "weight": weight}
-                for index, weight in by_sentence[:top]
+                for index, weight in by_sentence[:top_k]
             ])
         return {
             "answer": encoding.answers[best],
@@ -440,12 +355,13 @@ class MemNN(Task):
     def _explained(self):
         """(story, question) -> (probabilities, attention), compiled once: every story is
         padded to the model's N x J, so `answer` runs one graph traced a single time."""
-        if self._explainer is None:
-            import tensorflow as tf
+        import tensorflow as tf
 
+        def build():
             explained = with_attention(self.model)
-            self._explainer = tf.function(lambda story, question: explained({"story": story, "question": question}, training=False))
-        return self._explainer
+            return tf.function(lambda story, question: explained({"story": story, "question": question}, training=False))
+
+        return self._cached("explainer", build)
 
     def predict(self, data, batch_size=None):
         """Answers for a bAbI file (one per question line) or a list of (story, question) pairs."""
@@ -465,13 +381,18 @@ class MemNN(Task):
 
         A question whose answer never occurred in training is an error naming its file and
         line; unseen_answers="wrong" scores it as answered wrongly instead (bAbI's qa8 test
-        file has such list answers) and counts them in the result.
+        file has such list answers) and counts them in the result. Every question is scored;
+        a story longer than the memory is read as its last memory_size sentences, as in
+        training, and such questions are counted (`stories_cut`).
         """
         self._require_fitted()
-        if unseen_answers not in ("error", "wrong"):
-            raise DeeptoolkitError(f"unseen_answers must be 'error' or 'wrong'. Received: unseen_answers={unseen_answers!r}")
+        check_choice("unseen_answers", unseen_answers, ("error", "wrong"))
         questions, which = self._evaluation_questions(data)
         encoding = self.encoding
+        cut = sum(len(q.story) > encoding.memory_size for q in questions)
+        if cut:
+            log.warning("%d of %d questions have stories longer than the model's memory of %d sentences: each is read as its "
+                        "last %d sentences", cut, len(questions), encoding.memory_size, encoding.memory_size)
         stories, asked, answers = encoding.encode(questions, unseen_answers=unseen_answers)
         probabilities = self.model.predict({"story": stories, "question": asked}, batch_size=batch_size or 256, verbose=0)
         correct = probabilities.argmax(axis=1) == answers
@@ -489,15 +410,15 @@ class MemNN(Task):
             "per_task": per_task,
             "failed_tasks": sum(1 for scores in per_task.values() if scores["error"] > 0.05),
             "unseen_answers": int((answers < 0).sum()),
+            "stories_cut": int(cut),
         }
 
     def _evaluation_questions(self, data):
         if data is None:
-            data = self.state.get("data")
-            train, test, _ = load_questions(data)
+            train, test, _ = load_questions(self._training_spec())
             if test is not None:
                 return test, "test"
-            return [train[i] for i in self._held_out_indices(train, data)], "validation"
+            return [train[i] for i in self._held_out_indices(train)], "validation"
         if data == STORIES:
             return load_questions(STORIES)[1], "test"
         files = [data] if isinstance(data, (str, os.PathLike)) else data

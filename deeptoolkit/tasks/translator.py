@@ -11,13 +11,12 @@
 import logging
 import os
 
-import keras
 import numpy as np
 
+from deeptoolkit.checks import check_choice, check_positive_int
 from deeptoolkit.data import parallel
 from deeptoolkit.data.pipeline import batched
 from deeptoolkit.data.word_vocabulary import WordVocabulary
-from deeptoolkit.decoding import StepDecoder
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.models.seq2seq import (
     ATTENTION,
@@ -26,26 +25,25 @@ from deeptoolkit.models.seq2seq import (
     seq2seq_encoder,
     seq2seq_stepper,
 )
-from deeptoolkit.tasks.base import (
-    Task,
-    TrainingData,
-    arguments,
-    check_positive_int,
-    warmup_cosine,
-)
+from deeptoolkit.tasks.base import TrainingData, arguments
+from deeptoolkit.tasks.encoder_decoder import EncoderDecoderTask
 
 log = logging.getLogger("deeptoolkit")
 
 
-class Translator(Task):
+class Translator(EncoderDecoderTask):
     """Translate sentences with an attentional encoder-decoder.
+
+    `fit` reads sentence pairs: a Tatoeba/Anki file, (source file, target file), a list of
+    (source, target) pairs, 'tfds:NAME', or the generated phrasebook (default).
 
     Args:
         attention: "additive" (Bahdanau scores), "dot" (Luong) or None (Sutskever's plain
             encoder-decoder, for comparison).
         embedding_dim, units, dropout: the network.
-        max_length: longest sentence in tokens; longer training pairs are left out, longer
-            sentences to translate are cut (with a warning), and no output is longer.
+        max_length: longest sentence in tokens; longer training pairs are left out (counted in
+            a warning), longer sentences to translate or score are cut to it (also counted), and
+            no output is longer.
         reverse: translate from the second column to the first.
         min_count: words seen fewer times in training are read as <unk>.
         epochs, batch_size, learning_rate, clipnorm: Adam with warm-up and cosine decay, global
@@ -53,10 +51,10 @@ class Translator(Task):
         validation_split: fraction of pairs held out at random (seeded) to pick the best epoch
             and for evaluate() without data.
         patience: epochs without validation improvement before stopping (0: never stop).
+        min_delta: the least fall of the validation loss (nats per word) that counts as an
+            improvement.
         precision, distribute, seed, jit_compile: see `deeptoolkit.runtime`.
     """
-
-    cli_name = "translator"
 
     def __init__(
         self,
@@ -73,18 +71,17 @@ class Translator(Task):
         clipnorm=1.0,
         validation_split=0.1,
         patience=5,
+        min_delta=1e-3,
         precision="auto",
         distribute=None,
         seed=None,
         jit_compile="auto",
     ):
         super().__init__(**arguments(locals()))
-        self._parts = None
 
     def _check_config(self):
         super()._check_config()
-        if self.config["attention"] not in ATTENTION:
-            raise DeeptoolkitError(f"attention must be one of {ATTENTION}. Received: attention={self.config['attention']!r}")
+        check_choice("attention", self.config["attention"], ATTENTION)
         for name in ("embedding_dim", "units", "max_length", "min_count"):
             check_positive_int(name, self.config[name])
 
@@ -95,29 +92,22 @@ class Translator(Task):
         return WordVocabulary.from_dict(self.state["source_vocabulary"]), WordVocabulary.from_dict(self.state["target_vocabulary"])
 
     # ----------------------------------------------------------------- training
-    def fit(self, data=None, **kwargs):
-        """Train on sentence pairs: a Tatoeba/Anki file, (source file, target file), a list of
-        (source, target) pairs, 'tfds:NAME', or the generated phrasebook (default)."""
-        history = super().fit(data, None, **kwargs)
-        self._parts = None
-        return history
-
-    def _pairs(self, data):
-        """Tokenised (source, target) pairs of `data`, the ones longer than max_length left out."""
+    def _training_pairs(self, data):
+        """(tokenised pairs of `data` within max_length on both sides, spec): what fit trains and
+        validates on, so that evaluate() without data finds the same held-out pairs."""
         pairs, spec = parallel.read_pairs(data, reverse=self.config["reverse"])
         limit = self.config["max_length"]
         tokenised = [(parallel.tokenize(s), parallel.tokenize(t)) for s, t in pairs]
         kept = [(s, t) for s, t in tokenised if 0 < len(s) <= limit and 0 < len(t) <= limit]
-        if len(kept) < len(tokenised):
-            log.info("left out %d of %d pairs longer than max_length=%d tokens", len(tokenised) - len(kept), len(tokenised), limit)
         if not kept:
             raise DeeptoolkitError(f"No sentence pair is within max_length={limit} tokens. Received: data={data!r}")
+        if len(kept) < len(tokenised):
+            log.warning("training on %d of %d pairs: %d are longer than max_length=%d tokens", len(kept), len(tokenised),
+                        len(tokenised) - len(kept), limit)
         return kept, spec
 
-    def _training_data(self, data, labels, batch_size):
-        if labels is not None:
-            raise DeeptoolkitError("Translator reads targets from its pairs; labels are not taken. Received: labels")
-        pairs, spec = self._pairs(data)
+    def _training_data(self, run):
+        pairs, spec = self._training_pairs(run.data)
         split = self._validation_split(np.arange(len(pairs)))
         train, validation = (pairs, []) if split is None else ([pairs[i] for i in split[0]], [pairs[i] for i in split[1]])
         min_count = self.config["min_count"]
@@ -125,25 +115,15 @@ class Translator(Task):
         target_vocabulary = WordVocabulary.fit([t for _, t in train], min_count)
         self.state = {"source_vocabulary": source_vocabulary.to_dict(), "target_vocabulary": target_vocabulary.to_dict(),
                       "data": spec, "pairs": len(pairs)}
-        self._parts = None
-        train_ds = self._batches(train, batch_size, shuffle=True)
-        validation_ds = self._batches(validation, batch_size) if validation else None
+        train_ds = self._batches(train, run.batch_size, shuffle=True, seed=run.seed)
+        validation_ds = self._batches(validation, run.batch_size) if validation else None
         return TrainingData(train_ds, validation_ds, int(train_ds.cardinality()))
 
-    def _batches(self, pairs, batch_size, shuffle=False):
+    def _batches(self, pairs, batch_size, shuffle=False, seed=None):
         """Batches of pairs of similar length (a bucket per length up to 12, then wider ones)."""
         boundaries = sorted(set(range(3, 13)) | set(range(13, self.config["max_length"] + 3, 3)))
         lengths = [max(len(s), len(t) + 1) for s, t in pairs]
-        return batched(self._dataset(pairs), batch_size, shuffle=shuffle, seed=self.config["seed"], lengths=lengths,
-                       boundaries=boundaries)
-
-    def _encode_pairs(self, pairs):
-        source_vocabulary, target_vocabulary = self.vocabularies
-        limit = self.config["max_length"]
-        sources = np.stack([source_vocabulary.encode(s, limit) for s, _ in pairs])
-        targets_in = np.stack([target_vocabulary.encode(t, limit + 1, start=True) for _, t in pairs])
-        targets_out = np.stack([target_vocabulary.encode(t, limit + 1, end=True) for _, t in pairs])
-        return sources, targets_in, targets_out
+        return batched(self._dataset(pairs), batch_size, shuffle=shuffle, seed=seed, lengths=lengths, boundaries=boundaries)
 
     def _dataset(self, pairs):
         """Unpadded (source, <start> target) -> target <end> elements; batching pads them."""
@@ -162,19 +142,11 @@ class Translator(Task):
         return elements.map(lambda source, target: ({"source": tf.identity(source), "target_in": tf.concat([[start], target], 0)},
                                                     tf.concat([target, [end]], 0)))
 
-    def _build_model(self):
+    def _build_model(self, run):
         source_vocabulary, target_vocabulary = self.vocabularies
         config = self.config
         return seq2seq(len(source_vocabulary), len(target_vocabulary), config["embedding_dim"], config["units"],
                        config["attention"], config["dropout"])
-
-    def _compile_arguments(self, total_steps):
-        schedule = warmup_cosine(self.config["learning_rate"], total_steps, alpha=0.05)
-        return dict(
-            optimizer=keras.optimizers.Adam(schedule, global_clipnorm=self.config["clipnorm"]),
-            # Padding after <end> is not a word to learn.
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
-        )
 
     # ----------------------------------------------------------------- translating
     def translate(self, sentences, beam=None, max_length=None):
@@ -184,102 +156,108 @@ class Translator(Task):
         (default: the model's max_length). A sentence longer than the model's max_length is
         cut to it, with a warning; words never seen in training are read as <unk>.
         """
-        single = isinstance(sentences, str)
-        outputs = self._translate_tokens([sentences] if single else sentences, beam, max_length)
-        texts = [parallel.detokenize(tokens) for tokens in outputs]
-        return texts[0] if single else texts
-
-    def _translate_tokens(self, sentences, beam=None, max_length=None, batch_size=64):
         self._require_fitted()
+        single = isinstance(sentences, str)
+        sentences = [sentences] if single else sentences
         if not isinstance(sentences, (list, tuple)) or not sentences:
             raise DeeptoolkitError(f"Expected a sentence or a non-empty list of sentences. Received: {sentences!r}")
-        limit = self.config["max_length"]
-        max_length = limit if max_length is None else max_length
-        check_positive_int("max_length", max_length)
-        if beam is not None:
-            check_positive_int("beam", beam)
-        tokens = [self._source_tokens(s, index) for index, s in enumerate(sentences)]
-        source_vocabulary, target_vocabulary = self.vocabularies
-        encoder, decoder = self._decoding_parts()
-        outputs = []
-        for start in range(0, len(tokens), batch_size):
-            sources = np.stack([source_vocabulary.encode(t, limit) for t in tokens[start : start + batch_size]])
-            state, memory = (np.asarray(x) for x in encoder(sources, training=False))
-            prompt = np.full((len(sources), 1), target_vocabulary.start, "int32")
-            ids = decoder.sample(prompt, max_length + 1, beams=beam or 1, states=[state, memory, sources])
-            # The extra step leaves room for <end>; a sentence never has more than max_length words.
-            outputs.extend(target_vocabulary.decode(row[:max_length]) for row in ids)
-        return outputs
+        texts = [parallel.detokenize(tokens) for tokens in self._translate_tokens(self._source_tokens(sentences), beam, max_length)]
+        return texts[0] if single else texts
 
-    def _source_tokens(self, sentence, index=0):
-        if not isinstance(sentence, str) or not parallel.tokenize(sentence):
-            raise DeeptoolkitError(f"Expected a sentence with words in it. Received: sentence {index}={sentence!r}")
-        tokens = parallel.tokenize(sentence)
+    def _source_tokens(self, sentences):
+        """Token lists of the sentences, each cut to max_length (the cut ones counted in one warning)."""
+        tokens = []
+        for index, sentence in enumerate(sentences):
+            if not isinstance(sentence, str) or not parallel.tokenize(sentence):
+                raise DeeptoolkitError(f"Expected a sentence with words in it. Received: sentence {index}={sentence!r}")
+            tokens.append(parallel.tokenize(sentence))
+        return self._cut(tokens, "sentence")
+
+    def _cut(self, token_lists, what):
         limit = self.config["max_length"]
-        if len(tokens) > limit:
-            log.warning("sentence %d has %d tokens; only the first max_length=%d are translated", index, len(tokens), limit)
-        return tokens[:limit]
+        long = [index for index, tokens in enumerate(token_lists) if len(tokens) > limit]
+        if long:
+            log.warning("%d %s(s) longer than max_length=%d tokens (the first: %s %d); only the first max_length=%d are "
+                        "translated", len(long), what, limit, what, long[0], limit)
+        return [tokens[:limit] for tokens in token_lists]
+
+    def _translate_tokens(self, token_lists, beam=None, max_length=None):
+        """Translations (token lists) of source token lists already within max_length."""
+        source_vocabulary, _ = self.vocabularies
+        sources = np.stack([source_vocabulary.encode(tokens, self.config["max_length"]) for tokens in token_lists])
+        return self._write(sources, beam, max_length)
 
     def _decoding_parts(self):
-        if self._parts is None:
-            _, target_vocabulary = self.vocabularies
-            stepper = seq2seq_stepper(self.model)
-            never = [target_vocabulary.pad, target_vocabulary.unk, target_vocabulary.start]
-            self._parts = seq2seq_encoder(self.model), StepDecoder(stepper, never=never, end=target_vocabulary.end)
-        return self._parts
+        _, target_vocabulary = self.vocabularies
+
+        def encode(sources):
+            state, memory = self._encoder()(sources, training=False)
+            return [np.asarray(state), np.asarray(memory), sources]  # the decoder masks the source's padding
+
+        return encode, seq2seq_stepper(self.model), target_vocabulary
+
+    def _encoder(self):
+        return self._cached("encoder", lambda: seq2seq_encoder(self.model))
 
     def attention(self, sentence, beam=None):
         """{source, target, weights}: the tokens and the (target x source) attention of the translation."""
         self._require_fitted()
         if self.config["attention"] is None:
             raise DeeptoolkitError("This Translator has no attention (attention=None). Received: attention()")
-        source_tokens = self._source_tokens(sentence)
-        target_tokens = self._translate_tokens([sentence], beam)[0]
+        (source_tokens,) = self._source_tokens([sentence])
+        target_tokens = self._translate_tokens([source_tokens], beam)[0]
         source_vocabulary, target_vocabulary = self.vocabularies
         source = source_vocabulary.encode(source_tokens)[None]
-        encoder, _ = self._decoding_parts()
-        state, memory = (np.asarray(x) for x in encoder(source, training=False))
+        state, memory = (np.asarray(x) for x in self._encoder()(source, training=False))
         target_in = target_vocabulary.encode(target_tokens, start=True)[None]
         weights = np.asarray(seq2seq_attention(self.model)([target_in, state, memory, source], training=False))[0]
         return {"source": source_tokens, "target": target_tokens + ["<end>"], "weights": weights[:, : len(source_tokens)].tolist()}
 
     def predict(self, data, beam=None):
-        """Translations of a list of sentences, or of a text file with one sentence per line."""
+        """Translations of a list of sentences, of one sentence (a list of one), or of a text file
+        with one sentence per line."""
         if isinstance(data, (str, os.PathLike)) and os.path.isfile(data):
-            with open(data, encoding="utf-8") as handle:
-                data = [line.strip() for line in handle if line.strip()]
+            data = parallel.read_sentences(data)
         elif isinstance(data, str):
             data = [data]
         return self.translate(list(data), beam=beam)
 
     # ----------------------------------------------------------------- evaluation
     def evaluate(self, data=None, beam=None, batch_size=None):
-        """Corpus BLEU-4 (a fraction in [0, 1]) and teacher-forced token accuracy.
+        """Corpus BLEU-4 (a fraction in [0, 1]), teacher-forced token accuracy and exact matches.
 
-        Without data: the pairs held out in training. With data: every pair of it (any
-        accepted form); pairs longer than max_length are left out as in training.
+        Without data: the pairs held out in training. With data: every pair of it (any accepted
+        form). Every pair is translated and scored: a source longer than max_length is cut to it
+        (as in translate), a longer reference is kept whole; both are counted in the result.
         """
-        import keras_hub
-
         self._require_fitted()
         if data is None:
-            if self.state.get("data") is None:  # a list of pairs given in memory was not saved
-                raise DeeptoolkitError("This model was trained on a list of pairs, which was not saved. Pass data to evaluate().")
-            pairs, _ = self._pairs(self.state.get("data"))
-            split = self._validation_split(np.arange(len(pairs)))
-            if split is None:
-                raise DeeptoolkitError("Nothing was held out (validation_split=0). Pass data to evaluate().")
-            pairs, which = [pairs[i] for i in split[1]], "validation"
+            pairs, _ = self._training_pairs(self._training_spec())
+            pairs, which = [pairs[i] for i in self._held_out_indices(np.arange(len(pairs)))], "validation"
         else:
-            pairs, _ = self._pairs(data)
-            which = "given"
-        hypotheses = self._translate_tokens([" ".join(s) for s, _ in pairs], beam)
-        bleu = keras_hub.metrics.Bleu()
-        bleu.update_state([[" ".join(t)] for _, t in pairs], [" ".join(h) for h in hypotheses])
-        sources, targets_in, targets_out = self._encode_pairs(pairs)
-        logits = self.model.predict({"source": sources, "target_in": targets_in}, batch_size=batch_size or 256, verbose=0)
+            given, _ = parallel.read_pairs(data, reverse=self.config["reverse"])
+            pairs, which = [(parallel.tokenize(s), parallel.tokenize(t)) for s, t in given], "given"
+        limit = self.config["max_length"]
+        sources = self._cut([s for s, _ in pairs], "source")
+        readable = [i for i, tokens in enumerate(sources) if tokens]  # a source of no word translates to nothing
+        hypotheses = [[] for _ in pairs]
+        if readable:
+            for i, words in zip(readable, self._translate_tokens([sources[i] for i in readable], beam)):
+                hypotheses[i] = words
+        references = [t for _, t in pairs]
+        bleu = self._bleu([[t] for t in references], hypotheses)[4]
+        return {"bleu": bleu, "token_accuracy": self._token_accuracy(sources, references, batch_size),
+                "exact_match": float(np.mean([h == t for h, t in zip(hypotheses, references)])), "pairs": len(pairs),
+                "sources_cut": sum(len(s) > limit for s, _ in pairs), "references_longer": sum(len(t) > limit for t in references),
+                "beam": beam or 1, "split": which}
+
+    def _token_accuracy(self, sources, references, batch_size=None):
+        """The share of reference words (and <end>) predicted right given the reference so far."""
+        source_vocabulary, target_vocabulary = self.vocabularies
+        steps = max(len(t) for t in references) + 1
+        encoded = np.stack([source_vocabulary.encode(s, self.config["max_length"]) for s in sources])
+        targets_in = np.stack([target_vocabulary.encode(t, steps, start=True) for t in references])
+        targets_out = np.stack([target_vocabulary.encode(t, steps, end=True) for t in references])
+        logits = self.model.predict({"source": encoded, "target_in": targets_in}, batch_size=batch_size or 256, verbose=0)
         words = targets_out != 0
-        token_accuracy = float((logits.argmax(-1) == targets_out)[words].mean())
-        exact = float(np.mean([h == t for h, (_, t) in zip(hypotheses, pairs)]))
-        return {"bleu": float(bleu.result()), "token_accuracy": token_accuracy, "exact_match": exact,
-                "pairs": len(pairs), "beam": beam or 1, "split": which}
+        return float((logits.argmax(-1) == targets_out)[words].mean())

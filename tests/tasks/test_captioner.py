@@ -74,7 +74,7 @@ def test_attention_maps_have_the_grid_shape_and_sum_to_one(captioner, held_out, 
 def test_decoding_loops_compile_once(captioner, held_out):
     images, _ = held_out
     captioner.caption(images[:2])
-    _, decoder = captioner._decoding_parts()
+    decoder = captioner._writer().decoder
     traces = decoder.traces
     captioner.caption(images[:5])
     captioner.caption(images[7])
@@ -183,7 +183,7 @@ def test_files_beyond_the_cache_limit_stream_from_disk(tmp_path, monkeypatch):
     (tmp_path / "captions.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
     monkeypatch.setattr(module, "CACHE_LIMIT_BYTES", 0)
     model = Captioner(**{**SMALL, "epochs": 1, "validation_split": 0})
-    batches = model._training_data(str(tmp_path), None, 8).train
+    batches = model.training_pipelines(str(tmp_path), batch_size=8).train
     first = [b[0]["image"].numpy() for b in batches]
     second = [b[0]["image"].numpy() for b in batches]
     assert sum(len(b) for b in first) == 40 and first[0].dtype == np.uint8

@@ -35,7 +35,7 @@ def test_learns_far_below_the_uniform_baseline(writer):
 
 
 def test_evaluate_without_data_needs_a_saved_source(writer, tmp_path):
-    with pytest.raises(DeeptoolkitError, match="trained on a string"):
+    with pytest.raises(DeeptoolkitError, match="given in memory and is not saved"):
         writer.evaluate()
     path = tmp_path / "fox.txt"
     path.write_text(TEXT)
@@ -43,7 +43,22 @@ def test_evaluate_without_data_needs_a_saved_source(writer, tmp_path):
     trained.fit(str(path), verbose=0)
     held_out = trained.evaluate()
     assert held_out["split"] == "validation"
-    assert held_out["loss"] == pytest.approx(trained.history["val_loss"][-1], rel=1e-4)
+    last_tenth = TEXT[round(len(TEXT) * 0.9):]
+    assert held_out["characters"] == len(last_tenth) - 1  # every character after the first, not whole windows only
+    assert held_out["loss"] == pytest.approx(trained.history["val_loss"][-1], rel=0.02)
+
+
+def test_evaluate_scores_every_character_and_whole_windows_as_keras_does(writer):
+    whole = TEXT[: 4 * 20 + 1]  # four windows of sequence_length 20, nothing left over
+    windows = writer.evaluate(whole)
+    assert windows["characters"] == 80
+    compiled_loss = writer.model.evaluate(np.array([writer.vocabulary.encode(whole[i * 20:i * 20 + 20]) for i in range(4)]),
+                                          np.array([writer.vocabulary.encode(whole[i * 20 + 1:i * 20 + 21]) for i in range(4)]),
+                                          verbose=0)
+    assert windows["loss"] == pytest.approx(compiled_loss, rel=1e-5)
+    longer = writer.evaluate(whole + "the q")  # five more characters, read as a short last window
+    assert longer["characters"] == 85 and longer["loss"] != windows["loss"]
+    assert writer.evaluate("th")["characters"] == 1  # shorter than one window: still scored
 
 
 def test_the_same_seed_writes_the_same_text(writer):

@@ -121,7 +121,7 @@ def test_people_with_one_photo_are_left_out_with_a_warning(caplog):
         model.fit(images, labels, verbose=0)
     assert "left out 1 people with a single photo" in caplog.text and "cid" in caplog.text
     assert model.state["people"] == ["ann", "bob", "dan"] and 0 < model.threshold < 2
-    with pytest.raises(DeeptoolkitError, match="trained on arrays"):
+    with pytest.raises(DeeptoolkitError, match="given in memory and is not saved"):
         model.evaluate()
 
 

@@ -128,7 +128,7 @@ def test_training_from_a_folder_streams_and_evaluates_its_validation_part(digit_
 
 def test_a_streamed_folder_is_shuffled_by_file_before_decoding(digit_folder):
     classifier = ImageClassifier(seed=0, validation_split=0)
-    batches = classifier._training_data(str(digit_folder), None, 6).train
+    batches = classifier.training_pipelines(str(digit_folder), batch_size=6).train
     # Targets come one-hot (label smoothing is on by default).
     first_epoch = np.concatenate([labels.numpy().argmax(-1) for _, labels in batches])
     second_epoch = np.concatenate([labels.numpy().argmax(-1) for _, labels in batches])

@@ -162,11 +162,14 @@ def test_linear_start_is_set_at_every_epoch_so_a_resumed_run_is_in_the_right_mod
 
 
 def test_default_epochs_give_about_the_same_number_of_steps_within_bounds():
+    def epochs(reader, questions, **fit):
+        return reader._epochs(questions, reader._new_run(None, None, **fit))
+
     reader = MemNN()
-    assert reader._epochs(1000, None, None) == 220  # bAbI 1k: 900 questions kept, 29 steps
-    assert reader._epochs(2_000, None, None) == 112
-    assert reader._epochs(20_000, None, None) == 40  # 10k and the generated stories: at least 40
-    assert reader._epochs(1000, 7, None) == 7 and MemNN(epochs=9)._epochs(1000, None, None) == 9
+    assert epochs(reader, 1000) == 220  # bAbI 1k: 900 questions kept, 29 steps
+    assert epochs(reader, 2_000) == 112
+    assert epochs(reader, 20_000) == 40  # 10k and the generated stories: at least 40
+    assert epochs(reader, 1000, epochs=7) == 7 and epochs(MemNN(epochs=9), 1000) == 9
 
 
 def test_linear_start_switches_the_softmax_back_on(story_files):
