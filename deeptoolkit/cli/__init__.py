@@ -1,0 +1,53 @@
+"""The `deeptoolkit` command: one click group per task (its module in this package, listed by
+`deeptoolkit.registry`), each command a thin call into the library.
+
+    deeptoolkit TASK train [--data PATH] [--epochs N] [--out DIR] [--precision P] [--distribute D] [--seed N] ...
+    deeptoolkit TASK evaluate MODEL [--data PATH] [--batch-size N] [--json]
+    deeptoolkit TASK predict MODEL ...
+    deeptoolkit char-rnn generate MODEL --prime TEXT --length N --temperature T [--seed N]
+    deeptoolkit translator translate MODEL "a sentence" [--beam N] [--attention-map OUT.png]
+    deeptoolkit captioner caption MODEL IMAGE... [--beam N] [--attention-map OUT.png]
+    deeptoolkit face-verifier verify MODEL A.jpg B.jpg [--threshold T]
+    deeptoolkit face-verifier identify MODEL IMAGE --gallery DIR [--top-k K]
+    deeptoolkit memnn answer MODEL --story FILE "where is the ring ?"
+    deeptoolkit info [--json]
+
+Bad input ends with a one-line `Error: ...` and exit status 1, never a traceback. Anything
+else is a bug: a short message says where to report it, with the full traceback saved to a
+file it names, and the exit status is 70 (EX_SOFTWARE).
+"""
+
+import importlib
+import json
+import logging
+
+import click
+
+from deeptoolkit import registry
+from deeptoolkit.cli.errors import friendly_errors
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="deeptoolkit")
+def main():
+    """Deep learning's landmark applications, one command each."""
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@friendly_errors
+def info(as_json):
+    """Versions, devices and what --precision auto resolves to here."""
+    from deeptoolkit import runtime
+
+    facts = runtime.describe()
+    if as_json:
+        click.echo(json.dumps(facts))
+        return
+    for name, value in facts.items():
+        click.echo(f"{name}: {value}")
+
+
+for _name in registry.TASKS:
+    main.add_command(importlib.import_module(registry.cli_module_name(_name)).group, _name)

@@ -1,0 +1,3 @@
+from deeptoolkit.cli import main
+
+main()

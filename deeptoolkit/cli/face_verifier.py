@@ -1,0 +1,120 @@
+"""deeptoolkit face-verifier train | evaluate | predict | verify | identify"""
+
+import json
+import os
+
+import click
+
+from deeptoolkit.cli.common import (
+    evaluation_options,
+    print_metrics,
+    runtime_arguments,
+    task_class,
+    task_option,
+    train_save_score,
+    training_options,
+)
+from deeptoolkit.cli.errors import friendly_errors
+
+TASK = "face-verifier"
+# One value per pair: for --plots, not for --json.
+PER_PAIR = ("distances", "same")
+
+
+@click.group(TASK)
+def group():
+    """Face embeddings: is it the same person? (FaceNet / DeepID)"""
+
+
+def _verification_plots(metrics, plots):
+    from deeptoolkit import plots as figures
+
+    click.echo(f"wrote {figures.verification_roc(metrics['distances'], metrics['same'], os.path.join(plots, 'roc.png'))}")
+    path = os.path.join(plots, "distances.png")
+    click.echo(f"wrote {figures.distance_histograms(metrics['distances'], metrics['same'], metrics['threshold'], path)}")
+
+
+@group.command("train")
+@training_options
+@click.option("--people", default=None, help='Train on these people only: "s1-s30" or "ann,bob".')
+@task_option(TASK, "objective", type=click.Choice(["triplet", "softmax", "joint"]))
+@task_option(TASK, "backbone", type=click.Choice(["resnet", "lenet5"]))
+@task_option(TASK, "depth", type=int, help="ResNet depth (6n + 2).")
+@task_option(TASK, "embedding_dim", type=click.IntRange(min=1))
+@task_option(TASK, "crop", type=click.FloatRange(0, 1, min_open=True), help="Central fraction of each photo kept (about 0.5 for LFW).")
+@task_option(TASK, "erasing", type=click.FloatRange(0, 1),
+             help="Chance (drawn up to this) of covering a random patch of a training photo; 0: off.")
+@friendly_errors
+def train(training, people, **network):
+    """Train on --data (a folder of person folders; default: generated identities) and save OUT/model.dtk."""
+    verifier = task_class(TASK)(**network, **runtime_arguments(training))
+    metrics = train_save_score(verifier, training, fit_arguments={"people": people},
+                               evaluate_arguments={"return_distances": bool(training.plots)})
+    click.echo(f"calibrated threshold: {verifier.threshold:.4f}")
+    click.echo(f"held-out people: 10-fold accuracy {metrics['accuracy']:.4f} +- {metrics['accuracy_std']:.4f}, "
+               f"AUC {metrics['auc']:.4f}, EER {metrics['eer']:.4f} ({metrics['pairs']} pairs of {metrics['people']} people)")
+    if training.plots:
+        _verification_plots(metrics, training.plots)
+
+
+@group.command("evaluate")
+@evaluation_options("Photos to score (default: the people held out in training).")
+@click.option("--pairs", "pairs_file", type=click.Path(dir_okay=False), default=None,
+              help="LFW-format pairs.txt naming photos of --data (default: all genuine pairs and as many impostors).")
+@click.option("--people", default=None, help='Only these people of --data: "s31-s40" or "ann,bob".')
+@click.option("--plots", type=click.Path(file_okay=False), default=None, help="Write the ROC curve and distance histograms here.")
+@friendly_errors
+def evaluate(model, data, batch_size, as_json, pairs_file, people, plots):
+    """LFW 10-fold accuracy, ROC AUC, EER and VR at FAR 1e-3 of MODEL."""
+    metrics = task_class(TASK).load(model).evaluate(data, pairs=pairs_file, people=people, return_distances=bool(plots),
+                                                    batch_size=batch_size)
+    print_metrics(metrics, as_json, hidden=PER_PAIR)
+    if plots:
+        _verification_plots(metrics, plots)
+
+
+@group.command("predict")
+@click.argument("model")
+@click.argument("images", nargs=-1, required=True)
+@click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write the embeddings to this .npy file.")
+@friendly_errors
+def predict(model, images, output):
+    """Embeddings of IMAGES: one line per image (path, then the numbers), or an .npy with --output."""
+    import numpy as np
+
+    embeddings = task_class(TASK).load(model).predict(list(images))
+    if output:
+        np.save(output, embeddings)
+        click.echo(f"wrote {output}: {embeddings.shape[0]} x {embeddings.shape[1]}")
+        return
+    for path, row in zip(images, embeddings):
+        click.echo(f"{path}\t" + " ".join(f"{v:.5f}" for v in row))
+
+
+@group.command("verify")
+@click.argument("model")
+@click.argument("first")
+@click.argument("second")
+@click.option("--threshold", type=float, default=None, help="Distance threshold to use instead of the calibrated one.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@friendly_errors
+def verify(model, first, second, threshold, as_json):
+    """Are FIRST and SECOND photos of the same person? "same" or "different" on the first line."""
+    result = task_class(TASK).load(model).verify(first, second, threshold=threshold)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo("same" if result["same"] else "different")
+    click.echo(f"distance: {result['distance']:.4f} (threshold {result['threshold']:.4f}), confidence: {result['confidence']:.3f}")
+
+
+@group.command("identify")
+@click.argument("model")
+@click.argument("image")
+@click.option("--gallery", required=True, type=click.Path(exists=True, file_okay=False), help="Folder of person folders.")
+@click.option("--top-k", type=click.IntRange(min=1), default=5, show_default=True)
+@friendly_errors
+def identify(model, image, gallery, top_k):
+    """The people of --gallery nearest to IMAGE, nearest first (person, distance, same)."""
+    for match in task_class(TASK).load(model).identify(image, gallery, top_k=top_k):
+        click.echo(f"{match['person']}\t{match['distance']:.4f}\t{'same' if match['same'] else 'different'}")
