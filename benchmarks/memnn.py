@@ -100,7 +100,7 @@ def one_task(args, number, joint):
         # The joint reader's weights and vocabulary, trained on from there on this task alone.
         reader = deeptoolkit.load(joint[0])
         shape = network_config(args)  # the joint reader's: not changed by fine-tuning
-        reader.config.update({k: v for k, v in config.items() if k not in shape})
+        reader.set_params(**{k: v for k, v in config.items() if k not in shape})
         _, wall, cpu = clocked(lambda: reader.fine_tune(train, verbose=0))
     else:
         reader = MemNN(**config)

@@ -26,6 +26,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from timing import clocked, interleaved, median_of  # noqa: E402
 
+from deeptoolkit import registry  # noqa: E402
+
 
 def side_by_side(toolkit, plain, rounds):
     """Interleaved runs of two contenders returning EpochTimers; medians of the steady epochs."""
@@ -198,8 +200,8 @@ def captioner(rounds, epochs=3, scenes=1200):
     }
 
 
-TASKS = {"image-classifier": image_classifier, "char-rnn": char_rnn, "memnn": memnn, "face-verifier": face_verifier,
-         "translator": translator, "captioner": captioner}
+# One function per task of the registry, named after it; a task without one is a KeyError here.
+TASKS = {name: globals()[name.replace("-", "_")] for name in registry.TASKS}
 
 
 def run(task, rounds):

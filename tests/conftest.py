@@ -14,6 +14,12 @@ import tensorflow as tf  # noqa: E402
 _cpus = tf.config.list_physical_devices("CPU")
 tf.config.set_logical_device_configuration(_cpus[0], [tf.config.LogicalDeviceConfiguration()] * 2)
 
+# What "auto" settings resolve to depends on the machine: tests of the CPU choice run where there
+# is no GPU, tests of the GPU choice where there is one, instead of failing on the other machine.
+GPUS = tf.config.list_physical_devices("GPU")
+without_gpu = pytest.mark.skipif(bool(GPUS), reason="checks the choice made on a machine without a GPU")
+with_gpu = pytest.mark.skipif(not GPUS, reason="checks the choice made on a machine with a GPU")
+
 import deeptoolkit  # noqa: E402
 from deeptoolkit.data.images import load_digits  # noqa: E402
 

@@ -3,10 +3,19 @@ import pytest
 
 from deeptoolkit import runtime
 from deeptoolkit.errors import DeeptoolkitError
+from tests.conftest import with_gpu, without_gpu
 
 
+@without_gpu
 def test_auto_precision_is_float32_without_a_gpu():
     assert runtime.resolve_precision("auto") == "float32"
+
+
+@with_gpu
+def test_auto_precision_is_float16_on_tensor_core_gpus_else_float32():
+    expected = "mixed_float16" if min(runtime.gpu_compute_capabilities()) >= (7, 0) else "float32"
+    assert runtime.resolve_precision("auto") == expected == runtime.describe()["precision_auto"]
+    assert runtime.resolve_jit_compile("auto") == "auto"  # Keras decides per model on a GPU
 
 
 @pytest.mark.parametrize("name", ["float32", "mixed_float16", "mixed_bfloat16"])
@@ -50,10 +59,11 @@ def test_bad_seed_is_refused():
 
 def test_describe_names_versions_and_precision():
     facts = runtime.describe()
-    assert facts["precision_auto"] == "float32"
-    assert facts["tensorflow"] and facts["keras"].startswith("3.")
+    assert facts["precision_auto"] == runtime.resolve_precision("auto")
+    assert facts["tensorflow"] and facts["keras"].startswith("3.") and facts["keras-hub"] != "not installed"
 
 
+@without_gpu
 def test_xla_auto_is_off_on_the_cpu_and_explicit_choices_are_kept():
     assert runtime.resolve_jit_compile("auto") is False
     assert runtime.resolve_jit_compile("auto", xla_on_cpu=True) is True  # a task that measured faster under XLA

@@ -177,9 +177,9 @@ class ImageClassifier(Task):
     def predict(self, images, top_k=1, batch_size=None):
         """For each image, its most likely class with probability, and the `top_k` best.
 
-        `images`: a path or list of image file paths; or an array: (H, W) one image,
-        (N, H, W) greyscale images (or (H, W, C) one image for a colour model),
-        (N, H, W, C) images. Returns a list of dicts:
+        `images`: a path or list of image file paths; or an array at the model's size: (H, W) or
+        (H, W, C) one image, (N, H, W) greyscale images, (N, H, W, C) images. Returns a list with
+        one dict per image (a single image too):
         {"label": name, "probability": p, "top_k": [{"label", "probability"}, ...]}.
         """
         probabilities = self.predict_proba(images, batch_size)
@@ -200,13 +200,18 @@ class ImageClassifier(Task):
         if isinstance(images, (list, tuple)) and images and all(isinstance(p, (str, os.PathLike)) for p in images):
             return self._read_files(images)
         array = np.asarray(images) if not isinstance(images, np.ndarray) else images
-        if array.ndim == 2 or (array.ndim == 3 and channels != 1 and array.shape[-1] in (1, 3, 4)):
+        size, given = tuple(self.state["image_size"]), array.shape
+        # (H, W, C) is one image; (N, H, W) greyscale images: the model's size tells them apart.
+        if array.ndim == 2 or (array.ndim == 3 and tuple(array.shape[1:]) != size and array.shape[-1] in (1, 3, 4)):
             array = array[np.newaxis]
         batch = as_image_batch(array)
         if batch.shape[-1] != channels:
             raise DeeptoolkitError(
                 f"This model expects images with {channels} channel(s). Received: images of shape {batch.shape}"
             )
+        if tuple(batch.shape[1:3]) != size:
+            raise DeeptoolkitError(f"This model reads {size[0]}x{size[1]} images (files are resized, arrays are not). "
+                                   f"Received: images of shape {given}")
         return batch
 
     def _read_files(self, paths):

@@ -104,8 +104,10 @@ def test_mistyped_paths_and_wrong_types_are_errors():
         read_text("tfds:no_such_data_set_here")
 
 
-def test_tfds_text_is_read_from_disk_or_refused_clearly():
+def test_tfds_text_is_read_from_disk_or_refused_clearly(tmp_path, monkeypatch):
     import tensorflow_datasets as tfds
+
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path))  # an empty catalogue, whatever this machine has prepared
 
     with tfds.testing.mock_data(num_examples=2):
         text, spec = read_text("tfds:tiny_shakespeare")

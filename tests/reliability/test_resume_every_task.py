@@ -1,19 +1,15 @@
-"""Every task resumes an interrupted run: the remaining epochs only, and the optimizer's
-step count continues where the interrupted run stopped (its state came back too)."""
+"""Every task resumes an interrupted run with early stopping on, as `train --resume` does: the
+remaining epochs only, the optimizer's step count continuing, early stopping's best and patience
+carried over, and a word before training of which run it continues."""
+
+import json
 
 import keras
 import pytest
 
-from deeptoolkit import (
-    Captioner,
-    CharRNN,
-    FaceVerifier,
-    ImageClassifier,
-    MemNN,
-    Translator,
-)
-from deeptoolkit.data import phrasebook, shape_scenes
-from deeptoolkit.data.story_world import generate_babi_lines
+from deeptoolkit import registry
+from deeptoolkit.tasks import early_stopping
+from tests.tiny_tasks import TINY
 
 EPOCHS = 3
 
@@ -26,36 +22,38 @@ class InterruptAfterFirstEpoch(keras.callbacks.Callback):
         raise KeyboardInterrupt
 
 
-def _stories(folder):
-    path = folder / "qa0_stories_train.txt"
-    path.write_text("\n".join(generate_babi_lines(300, seed=0)) + "\n")
-    return str(path)
+@pytest.mark.parametrize("name", list(registry.TASKS))
+def test_an_interrupted_run_resumes_where_it_stopped(name, tmp_path, monkeypatch, capsys):
+    config, data_for = TINY[name]
+    task_class = registry.task_class(registry.TASKS[name])
+    # Early stopping on, with the task's own patience where it has one (as the CLI's --resume does).
+    patience = task_class().config["patience"] or 2
 
+    def make():
+        return task_class(**config, patience=patience, seed=0)
 
-TASKS = {
-    "image-classifier": (lambda: ImageClassifier(patience=0, seed=0), lambda folder: None),
-    "char-rnn": (lambda: CharRNN(sequence_length=20, embedding_dim=8, units=16, layers=1, batch_size=16, patience=0,
-                                 sample_length=0, seed=0), lambda folder: "the quick brown fox jumps over the lazy dog.\n" * 30),
-    "translator": (lambda: Translator(embedding_dim=8, units=16, batch_size=32, patience=0, seed=0),
-                   lambda folder: phrasebook.generate_pairs(300, seed=0)),
-    "captioner": (lambda: Captioner(image_size=(32, 32), width=8, embedding_dim=8, units=16, attention_dim=8, batch_size=16,
-                                    min_count=1, patience=0, seed=0), lambda folder: shape_scenes.generate_scenes(64, seed=0)),
-    "face-verifier": (lambda: FaceVerifier(image_size=(32, 32), depth=8, width=8, patience=0, seed=0), lambda folder: None),
-    "memnn": (lambda: MemNN(dim=8, linear_start=1, patience=0, seed=0), _stories),
-}
-
-
-@pytest.mark.parametrize("name", sorted(TASKS))
-def test_an_interrupted_run_resumes_where_it_stopped(name, tmp_path):
-    make, data_for = TASKS[name]
     data, checkpoints = data_for(tmp_path), tmp_path / "run"
     interrupt = InterruptAfterFirstEpoch()
     with pytest.raises(KeyboardInterrupt):
         make().fit(data, epochs=EPOCHS, checkpoint_dir=checkpoints, callbacks=[interrupt], verbose=0)
-    assert (checkpoints / "backup").is_dir()
+    backup = checkpoints / "backup"
+    assert backup.is_dir()
+    saved = json.loads((backup / early_stopping.STATE_NAME).read_text())
 
+    seen = {}
+    load_state = early_stopping.ResumableEarlyStopping.on_train_begin
+
+    def spy(callback, logs=None):
+        load_state(callback, logs)
+        seen.update(best=callback.best, wait=callback.wait)
+
+    monkeypatch.setattr(early_stopping.ResumableEarlyStopping, "on_train_begin", spy)
+    capsys.readouterr()
     resumed = make()
-    resumed.fit(data, epochs=EPOCHS, checkpoint_dir=checkpoints, resume=True, verbose=0)
-    assert len(resumed.history["loss"]) == EPOCHS - 1
-    assert int(resumed.model.optimizer.iterations.numpy()) == EPOCHS * interrupt.steps_per_epoch
-    assert not (checkpoints / "backup").exists()
+    resumed.fit(data, epochs=EPOCHS, checkpoint_dir=checkpoints, resume=True, verbose=1)
+    assert f"resuming the interrupted run in {checkpoints}: 1 of {EPOCHS} epochs done, training from epoch 2" in capsys.readouterr().out
+    assert seen == {"best": saved["best"], "wait": saved["wait"]}  # early stopping goes on from the interrupted run
+    assert len(resumed.history["loss"]) <= EPOCHS - 1
+    if len(resumed.history["loss"]) == EPOCHS - 1:
+        assert int(resumed.model.optimizer.iterations.numpy()) == EPOCHS * interrupt.steps_per_epoch
+    assert not backup.exists()

@@ -10,6 +10,7 @@ from deeptoolkit.data.babi import read_babi_file, tokenize
 from deeptoolkit.data.story_world import generate_babi_lines
 from deeptoolkit.errors import DeeptoolkitError, NotFittedError
 from deeptoolkit.models.memn2n import LinearStart, memn2n, with_attention
+from tests.conftest import without_gpu
 
 STORY = "bilbo travelled to the cave .\nfrodo got the ring .\nfrodo journeyed to mount-doom .\nbilbo went back to the shire ."
 QUICK = dict(epochs=8, batch_size=32, linear_start=0, patience=0, seed=0, dim=32)
@@ -249,6 +250,7 @@ def test_bad_config_is_refused_at_fit(config, name):
         MemNN(**config).fit()
 
 
+@without_gpu
 def test_jit_compile_auto_compiles_the_memory_network_with_xla_on_a_cpu(reader):
     assert reader.model.jit_compile is True  # measured faster (benchmarks/precision.py)
 
