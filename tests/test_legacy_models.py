@@ -86,3 +86,12 @@ def test_memnn(saved):
     assert answered["answer"] == expected["answer"]
     close(answered["probability"], expected["probability"])
     close(answered["attention"], expected["attention"])
+
+
+def test_show_and_tell(saved):
+    # Saved before the no-attention captioner joined the grid's mean to every step: it keeps its own graph.
+    recorded, inputs = saved
+    expected = recorded["expected"]["show_and_tell"]
+    model = load("show_and_tell")
+    assert model.caption(list(inputs["scenes"])) == expected["greedy"]
+    assert model.caption(list(inputs["scenes"]), beam=2) == expected["beam"]
