@@ -6,6 +6,10 @@ from keras import layers
 from deeptoolkit.models.image_input import classifier_head, image_input
 
 MIN_SIZE = 32
+# Batch-norm statistics for inference average the last ~10 batches (PyTorch's default), not
+# Keras's ~100: with 0.99, a ResNet trained for a few hundred steps predicted at chance on
+# held-out data while its training accuracy rose (digits: 0.10 after 126 steps, 0.99 after 630).
+BN_MOMENTUM = 0.9
 
 
 def check_depth(depth):
@@ -16,10 +20,10 @@ def check_depth(depth):
 def _residual_block(x, filters, stride, name):
     shortcut = x
     y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_conv1")(x)
-    y = layers.BatchNormalization(name=f"{name}_bn1")(y)
+    y = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_bn1")(y)
     y = layers.Activation("relu")(y)
     y = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv2")(y)
-    y = layers.BatchNormalization(name=f"{name}_bn2")(y)
+    y = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_bn2")(y)
     if stride != 1 or shortcut.shape[-1] != filters:
         # Projection shortcut where the shape changes (option B of the paper).
         # A 1x1 convolution with stride s is a 1x1 convolution of every s-th pixel; written as
@@ -28,7 +32,7 @@ def _residual_block(x, filters, stride, name):
         if stride != 1:
             shortcut = layers.MaxPooling2D(1, strides=stride, name=f"{name}_subsample")(shortcut)
         shortcut = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_proj")(shortcut)
-        shortcut = layers.BatchNormalization(name=f"{name}_proj_bn")(shortcut)
+        shortcut = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_proj_bn")(shortcut)
     return layers.Activation("relu")(layers.Add()([y, shortcut]))
 
 
@@ -58,7 +62,7 @@ def resnet_grid(x, depth=8, width=16, stem_pool=1):
     p^2 times the compute in every stage).
     """
     x = layers.Conv2D(width, 3, padding="same", use_bias=False, name="stem")(x)
-    x = layers.BatchNormalization(name="stem_bn")(x)
+    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name="stem_bn")(x)
     x = layers.Activation("relu")(x)
     if stem_pool > 1:
         x = layers.MaxPooling2D(stem_pool, name="stem_pool")(x)
