@@ -11,8 +11,12 @@ One difference from the paper, on purpose: the context joins the LSTM's output (
 al.'s attentional layer) rather than feeding its next input. Training then runs the LSTM as
 one fused layer over the whole caption and scores all positions' attention in one batched
 op, instead of a Python-level cell per word; the decoder still attends to a different place
-for each word it writes. With attention=None the grid's mean is all the decoder sees (the
-"Show and Tell" model, kept as the baseline).
+for each word it writes. With attention=None the decoder sees the grid's mean instead, joined
+to its output at every word the way the attended context is (uniform attention: the "Show and
+Tell" baseline, differing from the attentional model only in where it looks). Read through
+the initial state alone, as in Show and Tell, the image was soon ignored: the same caption for
+every generated scene (BLEU-4 0.23, against 0.39 joined at every word, in the test's small
+setting), and for most Flickr photos. Models saved before this join keep their own graph.
 
 Each image comes with C captions: the encoder runs once per image and the decoder on all
 C captions of it, so images with five captions cost one encoder pass, not five.
@@ -82,7 +86,7 @@ class CaptionerLayers(NamedLayers):
             # float32 under mixed precision too: a bfloat16 softmax's weights do not sum to one
             # within 1e-4 (the maps test failed), and `caption` returns them as distributions.
             attention=layers.AdditiveAttention(dtype="float32", name="attention") if attending else None,
-            attention_norm=layers.LayerNormalization(name="attention_norm") if attending else None,
+            attention_norm=layers.LayerNormalization(name="attention_norm"),
             attentional=layers.Dense(units, activation="tanh", name="attentional"),
             dropout=layers.Dropout(dropout, name="dropout"),
             logits=layers.Dense(vocab_size, dtype="float32", name="logits"),
@@ -97,10 +101,13 @@ class CaptionerLayers(NamedLayers):
     def step(self, tokens, h, c, features):
         """(logits, h, c, attention weights (N, T, L) or None) for tokens (N, T) from state (h, c)."""
         outputs, h, c = self.decoder(self.embedding(tokens), initial_state=[h, c])
-        weights = None
+        context = weights = None
         if self.attention is not None:
             context, weights = self.attention([self.query(outputs), features, self.key(features)],
                                               return_attention_scores=True)
+        elif self.attention_norm is not None:  # absent from Show and Tell models saved before the join
+            context = ops.expand_dims(ops.mean(features, axis=1), 1) * ops.ones_like(outputs[..., :1])
+        if context is not None:
             outputs = self.attention_norm(ops.concatenate([outputs, ops.cast(context, outputs.dtype)], axis=-1))
         return self.logits(self.dropout(self.attentional(outputs))), h, c, weights
 
@@ -133,8 +140,7 @@ def captioner(vocab_size, captions_per_image, max_steps, image_size=(64, 64), de
     # Each image's state and grid serve all its C captions.
     tokens = ops.reshape(captions_in, (-1, max_steps))
     h, c = (ops.repeat(x, captions_per_image, axis=0) for x in (h, c))
-    # Without attention nothing reads the grid after the initial state.
-    features = ops.repeat(features, captions_per_image, axis=0) if attention is not None else None
+    features = ops.repeat(features, captions_per_image, axis=0)
     logits, _, _, weights = parts.step(tokens, h, c, features)
     if coverage and weights is not None:
         # A loss term, so float32 under mixed precision (add_loss sums the terms in float32).
