@@ -139,16 +139,23 @@ def test_bad_configuration_and_data():
 
 
 @pytest.mark.parametrize("objective", ["triplet", "joint"])
-def test_other_objectives_train_and_reload(objective, tmp_path):
-    model = FaceVerifier(objective=objective, epochs=2, patience=0, **TINY)
-    model.fit(faces.BUILTIN, people=[f"person{i:03d}" for i in range(20)], verbose=0)
+def test_other_objectives_learn_and_reload(objective, tmp_path):
+    # The LeNet-5 body: about 300 steps, cheap enough here (over seeds 0-1, unseen AUC 0.97-0.98
+    # for triplets and 0.94-0.97 joint, against 0.82-0.87 untrained).
+    config = dict(TINY, backbone="lenet5", objective=objective)
+    model = FaceVerifier(epochs=60, patience=0, **config)
+    model.fit(faces.BUILTIN, people=[f"person{i:03d}" for i in range(40)], verbose=0)
     names = [layer.name for layer in model.model.layers]
     if objective == "joint":
-        assert model.model.get_layer("identity").people == 16  # 20 people, 4 held out
+        assert model.model.get_layer("identity").people == 32  # 40 people, 8 held out
         assert {"embedding_loss", "identity_loss"} <= set(model.history)
     else:
         assert "identity" not in names
-    assert np.isfinite(model.history["loss"]).all()
+    untrained = FaceVerifier(**config)
+    untrained.state = dict(model.state)
+    untrained.model = face_embedding(1, (32, 32), "lenet5", 8, 16, 128)
+    scores, baseline = model.evaluate(), untrained.evaluate()
+    assert scores["split"] == "unseen" and scores["auc"] > 0.9 and scores["auc"] > baseline["auc"] + 0.05, (scores, baseline)
     photos = faces.load_faces(faces.UNSEEN, image_size=(48, 48)).images[:4]
     again = load(model.save(tmp_path / "m.dtk"))
     np.testing.assert_allclose(again.embed(photos), model.embed(photos), atol=1e-6)
