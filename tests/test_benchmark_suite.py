@@ -33,3 +33,41 @@ def test_rows_kept_from_an_earlier_run_say_where_and_when_they_were_measured(tmp
     rows = merged([new], path=str(last))
     assert [(r["task"], r["ratio_wall"], r["measured_on"]) for r in rows] == [
         ("face-verifier", 0.97, "Intel Xeon, 2026-11-27"), ("memnn", 0.4, "AMD EPYC, 2026-11-26")]
+
+
+def test_every_task_of_the_registry_has_a_quick_benchmark():
+    from deeptoolkit import registry
+
+    assert list(quick.TASKS) == list(registry.TASKS)
+
+
+def test_the_full_suite_runs_the_memnn_recipe_the_readme_quotes_and_fails_when_a_run_fails(monkeypatch, capsys):
+    import os
+    import subprocess
+    import sys
+
+    import pytest
+
+    from benchmarks import __main__ as suite
+
+    (memnn,) = [run for run in suite.FULL_RUNS if run.startswith("memnn.py")]
+    for fragment in ("--joint-first", "--linear-start 0 80", "--restarts 2", "--average-restarts"):
+        assert fragment in memnn
+    with open(os.path.join(suite.HERE, "README.md"), encoding="utf-8") as handle:
+        assert f"python benchmarks/{memnn.format(data='../shared/data')}" in handle.read()
+
+    calls = []
+
+    def fake_run(command, **kwargs):
+        calls.append(command)
+        return subprocess.CompletedProcess(command, 1 if "memnn.py" in command[1] else 0)
+
+    monkeypatch.setattr(suite.subprocess, "run", fake_run)
+    monkeypatch.setattr(sys, "argv", ["benchmarks", "--full", "--data", "/data"])
+    with pytest.raises(SystemExit, match="1 of 7 runs failed: memnn.py babi"):
+        suite.main()
+    assert len(calls) == len(suite.FULL_RUNS)  # a failure does not stop the runs after it
+    monkeypatch.setattr(sys, "argv", ["benchmarks", "--full", "--dry-run"])
+    calls.clear()
+    suite.main()
+    assert not calls and capsys.readouterr().out.count("==") >= len(suite.FULL_RUNS)
