@@ -4,13 +4,14 @@ Trains a Translator with the toolkit's defaults on a Tatoeba/Anki file (English<
 holding out 2,000 pairs at random (seed 0), reports BLEU-4 with beam search and prints a few
 translations; --attention-map writes the source-target heatmap of the first one.
 
-    python apps/english_french.py ../shared/data/fra-eng/fra.txt [--epochs N] [--attention-map map.png]
+    python apps/english_french.py ../shared/data/fra-eng/fra.txt [--epochs N] [--test N] [--attention-map map.png] [--set NAME=VALUE ...]
 """
 
 import argparse
 import time
 
 import numpy as np
+from common import add_set_option, overrides
 
 from deeptoolkit import Translator, plots
 from deeptoolkit.data.parallel import read_pairs
@@ -24,12 +25,14 @@ def main():
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--beam", type=int, default=4)
     parser.add_argument("--attention-map", default=None)
+    parser.add_argument("--test", type=int, default=2000, help="Pairs held out at random (seed 0) and scored.")
+    add_set_option(parser)
     args = parser.parse_args()
 
     pairs, _ = read_pairs(args.pairs)
     order = np.random.default_rng(0).permutation(len(pairs))
-    held, train = [pairs[i] for i in order[:2000]], [pairs[i] for i in order[2000:]]
-    translator = Translator(seed=0)
+    held, train = [pairs[i] for i in order[: args.test]], [pairs[i] for i in order[args.test:]]
+    translator = Translator(**{"seed": 0, **overrides(parser, args)})
     start = time.perf_counter()
     translator.fit(train, epochs=args.epochs, verbose=2)
     print(f"trained {len(translator.history['loss'])} epochs in {(time.perf_counter() - start) / 60:.1f} min")

@@ -4,11 +4,13 @@ Trains MemNN with default settings on generated bAbI-style stories (a few minute
 then answers three questions about the review's example story, with the sentences each hop
 attended to.
 
-    python apps/lord_of_the_rings.py [--seed N] [--save lotr.dtk]
+    python apps/lord_of_the_rings.py [--seed N] [--save lotr.dtk] [--epochs N] [--set NAME=VALUE ...]
 """
 
 import argparse
 import time
+
+from common import add_set_option, overrides
 
 from deeptoolkit import MemNN
 
@@ -32,11 +34,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--save", default=None, help="Also save the trained model here.")
+    parser.add_argument("--epochs", type=int, default=None, help="Default: the toolkit's.")
+    add_set_option(parser)
     args = parser.parse_args()
 
-    reader = MemNN(seed=args.seed)
+    reader = MemNN(**{"seed": args.seed, **overrides(parser, args)})
     start = time.perf_counter()
-    reader.fit(verbose=2)
+    reader.fit(epochs=args.epochs, verbose=2)
     print(f"trained in {time.perf_counter() - start:.0f} s; "
           f"held-out accuracy on generated stories: {reader.evaluate()['accuracy']:.4f}")
     if args.save:
@@ -45,7 +49,7 @@ def main():
     print(STORY)
     right = 0
     for question, expected in QUESTIONS.items():
-        result = reader.answer(STORY, question, top=2)
+        result = reader.answer(STORY, question, top_k=2)
         right += result["answer"] == expected
         print(f"\n{question:22s} -> {result['answer']}  (p={result['probability']:.2f}; expected {expected})")
         for hop, attended in enumerate(result["hops"], start=1):

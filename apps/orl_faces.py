@@ -5,12 +5,14 @@ every genuine pair of the unseen s31-s40 and as many impostor pairs with the LFW
 protocol, then verifies a few pairs of photos of the unseen people. --plots writes the ROC
 curve and the genuine/impostor distance histograms.
 
-    python apps/orl_faces.py ../shared/data/orl-faces [--epochs N] [--seed N] [--plots DIR]
+    python apps/orl_faces.py ../shared/data/orl-faces [--epochs N] [--seed N] [--plots DIR] [--set NAME=VALUE ...]
 """
 
 import argparse
 import os
 import time
+
+from common import add_set_option, overrides
 
 from deeptoolkit import FaceVerifier, plots
 
@@ -21,9 +23,10 @@ def main():
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--plots", default=None)
+    add_set_option(parser)
     args = parser.parse_args()
 
-    verifier = FaceVerifier(seed=args.seed)
+    verifier = FaceVerifier(**{"seed": args.seed, **overrides(parser, args)})
     start = time.perf_counter()
     verifier.fit(args.folder, people="s1-s30", epochs=args.epochs, verbose=2)
     print(f"trained {len(verifier.history['loss'])} epochs in {time.perf_counter() - start:.0f} s; "

@@ -4,11 +4,13 @@ Trains CharRNN with the toolkit's defaults on a text file (first 90% train, last
 validation), reports the held-out loss, and prints samples at a few temperatures: low ones
 repeat the likeliest words, high ones invent more (and misspell more).
 
-    python apps/shakespeare.py ../shared/data/tinyshakespeare/input.txt [--epochs N] [--save model.dtk]
+    python apps/shakespeare.py ../shared/data/tinyshakespeare/input.txt [--epochs N] [--save model.dtk] [--set NAME=VALUE ...]
 """
 
 import argparse
 import time
+
+from common import add_set_option, overrides
 
 from deeptoolkit import CharRNN
 
@@ -21,9 +23,10 @@ def main():
     parser.add_argument("--length", type=int, default=400)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--save", default=None, help="Also save the model here.")
+    add_set_option(parser)
     args = parser.parse_args()
 
-    writer = CharRNN(seed=args.seed)
+    writer = CharRNN(**{"seed": args.seed, **overrides(parser, args)})
     start = time.perf_counter()
     writer.fit(args.text, epochs=args.epochs, verbose=2)
     minutes = (time.perf_counter() - start) / 60

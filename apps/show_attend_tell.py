@@ -5,11 +5,13 @@ Reads a folder with `captions.txt` (`image,caption` CSV) or `Flickr8k.token.txt`
 --test images, reports BLEU-1..4 on those against their reference captions, and captions a
 few of them; --attention-map writes the per-word attention figure of the first.
 
-    python apps/show_attend_tell.py ../shared/data/flickr8k-1000 [--epochs N] [--attention-map attention.png]
+    python apps/show_attend_tell.py ../shared/data/flickr8k-1000 [--epochs N] [--attention-map attention.png] [--set NAME=VALUE ...]
 """
 
 import argparse
 import time
+
+from common import add_set_option, overrides
 
 from deeptoolkit import Captioner, plots
 from deeptoolkit.data.captions import read_captions
@@ -22,12 +24,13 @@ def main():
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--beam", type=int, default=3)
     parser.add_argument("--attention-map", default=None)
+    add_set_option(parser)
     args = parser.parse_args()
 
     images = read_captions(args.folder)  # sorted by image name
     cut = len(images) - args.test
     train, test = images.take(range(cut)), images.take(range(cut, len(images)))
-    captioner = Captioner(image_size=(128, 128), dropout=0.3, patience=8, seed=0)
+    captioner = Captioner(**{"image_size": (128, 128), "dropout": 0.3, "patience": 8, "seed": 0, **overrides(parser, args)})
     start = time.perf_counter()
     captioner.fit(train, epochs=args.epochs, verbose=2)
     print(f"trained {len(captioner.history['loss'])} epochs on {len(train)} images in {(time.perf_counter() - start) / 60:.1f} min")

@@ -19,7 +19,7 @@ def run():
 
 
 def _one_line_error(result, *fragments):
-    assert result.exit_code != 0
+    assert result.exit_code == 1, result.output  # bad input; 70 is kept for the toolkit's own bugs
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     lines = [line for line in result.output.splitlines() if line.startswith("Error")]
@@ -113,3 +113,26 @@ def test_a_diverged_run_is_a_one_line_error(run, monkeypatch, tmp_path):
     result = run("image-classifier", "train", "--out", tmp_path / "run")
     _one_line_error(result, "epoch 3, step 7")
     assert result.exit_code == 1
+
+
+@pytest.mark.parametrize("raised, exit_code", [
+    (lambda: __import__("deeptoolkit").DeeptoolkitError("Expected a folder. Received: data='x'"), 1),
+    (lambda: FileNotFoundError(2, "No such file or directory", "missing.png"), 1),
+    (lambda: KeyError("class_names"), 70),
+    (lambda: ZeroDivisionError("division by zero"), 70),
+])
+def test_bad_input_exits_1_and_a_bug_exits_70_from_every_task_command(run, monkeypatch, tmp_path, raised, exit_code):
+    from deeptoolkit import registry
+    from deeptoolkit.tasks.base import Task
+
+    def fail(*args, **kwargs):
+        raise raised()
+
+    monkeypatch.setattr(Task, "fit", fail)
+    monkeypatch.setattr(Task, "load", classmethod(fail))
+    for name in registry.TASKS:
+        for command in (["train", "--out", tmp_path / name], ["evaluate", tmp_path / "model.dtk"]):
+            result = run(name, *command)
+            assert result.exit_code == exit_code and "Traceback" not in result.output, (name, command, result.output)
+            errors = [line for line in result.output.splitlines() if line.startswith("Error")]
+            assert len(errors) == 1 and ("This is a bug in deeptoolkit" in errors[0]) == (exit_code == 70), result.output
