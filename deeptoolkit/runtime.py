@@ -176,7 +176,7 @@ def describe():
             return "not installed"
 
     gpus = tf.config.list_physical_devices("GPU")
-    packages = ("deeptoolkit", "tensorflow", "keras", "keras-nlp", "keras-hub", "tensorflow-datasets", "scikit-learn", "click")
+    packages = ("deeptoolkit", "tensorflow", "keras", "keras-hub", "tensorflow-datasets", "scikit-learn", "click")
     return {
         **{package: version(package) for package in packages},
         "devices": [d.name for d in tf.config.list_logical_devices()],

@@ -1,0 +1,54 @@
+"""Every package the code imports is declared in setup.cfg: the library's in install_requires,
+the tests' in the test extra, the benchmarks' in the benchmarks extra."""
+
+import ast
+import configparser
+import importlib.metadata
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LOCAL = {"deeptoolkit", "tests", "benchmarks", "common", "timing", *[name[:-3] for name in os.listdir(os.path.join(ROOT, "benchmarks"))]}
+
+
+def imported(folder):
+    """Top-level names of the modules imported anywhere under `folder`, outside the standard library."""
+    names = set()
+    for directory, _, files in os.walk(os.path.join(ROOT, folder)):
+        for name in files:
+            if name.endswith(".py"):
+                with open(os.path.join(directory, name), encoding="utf-8") as handle:
+                    tree = ast.parse(handle.read())
+                for node in ast.walk(tree):
+                    if isinstance(node, ast.Import):
+                        names.update(alias.name.split(".")[0] for alias in node.names)
+                    elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                        names.add(node.module.split(".")[0])
+    return {name for name in names if name not in sys.stdlib_module_names and name not in LOCAL}
+
+
+def declared(section, key):
+    config = configparser.ConfigParser()
+    config.read(os.path.join(ROOT, "setup.cfg"))
+    lines = config[section][key].strip().splitlines()
+    return {re.split(r"[<>=!~\[; ]", line.strip())[0].lower().replace("_", "-") for line in lines if line.strip()}
+
+
+def distributions(modules):
+    by_module = importlib.metadata.packages_distributions()
+    return {module: {d.lower().replace("_", "-") for d in by_module.get(module, [])} for module in modules}
+
+
+def test_the_library_imports_only_what_install_requires_declares():
+    required = declared("options", "install_requires")
+    for module, dists in distributions(imported("deeptoolkit")).items():
+        assert dists & required, f"deeptoolkit imports {module} (from {sorted(dists)}), not in install_requires {sorted(required)}"
+
+
+def test_tests_and_benchmarks_import_only_what_their_extras_declare():
+    library = declared("options", "install_requires")
+    for folder, extra in (("tests", "test"), ("benchmarks", "benchmarks"), ("apps", None)):
+        allowed = library | (declared("options.extras_require", extra) if extra else set())
+        for module, dists in distributions(imported(folder)).items():
+            assert dists & allowed, f"{folder}/ imports {module} (from {sorted(dists)}), not declared for it"
