@@ -109,6 +109,9 @@ class FaceVerifier(Task):
         super()._check_config()
         config = self.config
         check_choice("backbone", config["backbone"], BACKBONES)
+        size = config["image_size"]
+        if not isinstance(size, (tuple, list)) or len(size) != 2 or not all(isinstance(s, int) and s >= 16 for s in size):
+            raise DeeptoolkitError(f"image_size must be (height, width), each at least 16 pixels. Received: image_size={size!r}")
         if config["backbone"] == "resnet" and not check_depth(config["depth"]):
             raise DeeptoolkitError(f"ResNet depth must be 6n + 2 and at least 8. Received: depth={config['depth']!r}")
         check_choice("objective", config["objective"], OBJECTIVES)

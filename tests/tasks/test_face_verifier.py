@@ -133,6 +133,9 @@ def test_bad_configuration_and_data():
     for erasing in (1.5, -0.1, True, "yes"):
         with pytest.raises(DeeptoolkitError, match=r"erasing must be in \[0, 1\]"):
             FaceVerifier(erasing=erasing).fit()
+    for size in (32, (8, 8), ("a", 32), (32, 32, 3)):
+        with pytest.raises(DeeptoolkitError, match=r"image_size must be \(height, width\), each at least 16 pixels"):
+            FaceVerifier(image_size=size)
     images = np.zeros((4, 20, 20), "uint8")
     with pytest.raises(DeeptoolkitError, match="at least two people with two or more photos"):
         FaceVerifier(epochs=1).fit(images, ["a", "a", "b", "c"])
