@@ -4,16 +4,7 @@ import json
 
 import click
 
-from deeptoolkit.cli.common import (
-    evaluation_options,
-    print_metrics,
-    runtime_arguments,
-    task_class,
-    task_option,
-    top_k_option,
-    train_save_score,
-    training_options,
-)
+from deeptoolkit.cli import common
 from deeptoolkit.cli.errors import friendly_errors
 
 TASK = "char-rnn"
@@ -25,35 +16,30 @@ def group():
 
 
 @group.command("train")
-@training_options
-@task_option(TASK, "sequence_length", type=click.IntRange(min=1), help="Characters per training window.")
-@task_option(TASK, "units", type=click.IntRange(min=1), help="LSTM units per layer.")
-@task_option(TASK, "layers", type=click.IntRange(min=1), help="Stacked LSTM layers.")
-@task_option(TASK, "dropout", type=click.FloatRange(0, 1, max_open=True), help="Between the LSTMs.")
+@common.training_options
+@common.task_option(TASK, "sequence_length", type=click.IntRange(min=1), help="Characters per training window.")
+@common.task_option(TASK, "units", type=click.IntRange(min=1), help="LSTM units per layer.")
+@common.task_option(TASK, "layers", type=click.IntRange(min=1), help="Stacked LSTM layers.")
+@common.task_option(TASK, "dropout", type=click.FloatRange(0, 1, max_open=True), help="Between the LSTMs.")
 @friendly_errors
 def train(training, **network):
     """Train on --data (a UTF-8 file or folder, tfds:NAME; default: Python's own help texts) and save OUT/model.dtk."""
-    writer = task_class(TASK)(**network, **runtime_arguments(training))
-    metrics = train_save_score(writer, training)
+    _, metrics = common.train(TASK, training, network)
     click.echo(f"held-out {metrics['split']} loss: {metrics['loss']:.4f} nats/char, {metrics['bits_per_character']:.4f} bits/char")
 
 
-@group.command("evaluate")
-@evaluation_options("Text to score (default: the held-out end of the training text).")
-@friendly_errors
-def evaluate(model, data, batch_size, as_json):
-    """Loss in nats per character, bits per character and perplexity of MODEL."""
-    print_metrics(task_class(TASK).load(model).evaluate(data, batch_size=batch_size), as_json)
+common.evaluate_command(group, TASK, "Loss in nats per character, bits per character and perplexity of MODEL.",
+                        "Text to score (default: the held-out end of the training text).")
 
 
 @group.command("predict")
 @click.argument("model")
 @click.argument("texts", nargs=-1, required=True)
-@top_k_option(5, "Characters shown per text.")
+@common.top_k_option(5, "Characters shown per text.")
 @friendly_errors
 def predict(model, texts, top_k):
     """The most likely next characters after each TEXT: TEXT<TAB>char<TAB>probability..."""
-    for text, ranked in zip(texts, task_class(TASK).load(model).predict(list(texts), top_k=top_k)):
+    for text, ranked in zip(texts, common.task_class(TASK).load(model).predict(list(texts), top_k=top_k)):
         click.echo(f"{text}\t" + "\t".join(f"{json.dumps(char)}\t{p:.4f}" for char, p in ranked))
 
 
@@ -68,5 +54,5 @@ def predict(model, texts, top_k):
 @friendly_errors
 def generate(model, prime, length, temperature, top_k, top_p, seed):
     """Write --length characters after --prime; prints the prime and what follows."""
-    text = task_class(TASK).load(model).generate(prime, length, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)
+    text = common.task_class(TASK).load(model).generate(prime, length, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)
     click.echo(prime + text)

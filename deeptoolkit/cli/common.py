@@ -11,6 +11,7 @@ import os
 import click
 
 from deeptoolkit import registry
+from deeptoolkit.cli.errors import friendly_errors
 from deeptoolkit.errors import DeeptoolkitError
 
 PRECISION_CHOICES = ["auto", "float32", "mixed_float16", "mixed_bfloat16"]
@@ -101,6 +102,24 @@ def evaluation_options(data_help):
     return decorate
 
 
+def evaluate_command(group, task, summary, data_help, *options):
+    """Add to `group` the plain `evaluate MODEL` command: the task's evaluate(data, batch_size=...,
+    **options) printed by print_metrics; `summary` is its help line."""
+
+    @friendly_errors
+    def evaluate(model, data, batch_size, as_json, **arguments):
+        print_metrics(task_class(task).load(model).evaluate(data, batch_size=batch_size, **arguments), as_json)
+
+    evaluate.__doc__ = summary
+    command = evaluation_options(data_help)(evaluate)
+    for option in reversed(options):
+        command = option(command)
+    return group.command("evaluate")(command)
+
+
+beam_option = click.option("--beam", type=click.IntRange(min=1), default=None, help="Beam width (default: greedy).")
+
+
 def top_k_option(default, help):
     """--top-k, and the old --top, still accepted with a deprecation message."""
 
@@ -120,28 +139,25 @@ def task_class(task):
     return registry.task_class(registry.TASKS[task])
 
 
-def train_save_score(task, training, fit_arguments=None, evaluate_arguments=None):
-    """What every `train` command does: fit with checkpoints in OUT, save OUT/model.dtk, draw the
-    training curves, and return the scores of the held-out data."""
+def train(task, training, network, fit_arguments=None, evaluate_arguments=None):
+    """What every `train` command does: build `task` from its own options and the shared ones, fit
+    with checkpoints in OUT, save OUT/model.dtk, draw the training curves; returns (the trained
+    task, the scores of the held-out data)."""
     from deeptoolkit import plots as figures
     from deeptoolkit.multiworker import is_chief, worker_name
 
-    out = training.out or os.path.join("runs", task.cli_name)
-    task.fit(training.data, epochs=training.epochs, batch_size=training.batch_size, resume=training.resume,
-             checkpoint_dir=os.path.join(out, "checkpoints"), tensorboard=training.tensorboard, **(fit_arguments or {}))
-    click.echo(f"precision: {task.state['precision']}")
+    model = task_class(task)(**network, precision=training.precision, distribute=training.distribute, seed=training.seed)
+    out = training.out or os.path.join("runs", task)
+    model.fit(training.data, epochs=training.epochs, batch_size=training.batch_size, resume=training.resume,
+              checkpoint_dir=os.path.join(out, "checkpoints"), tensorboard=training.tensorboard, **(fit_arguments or {}))
+    click.echo(f"precision: {model.state['precision']}")
     if is_chief():
-        click.echo(f"saved {task.save(os.path.join(out, 'model.dtk'))}")
+        click.echo(f"saved {model.save(os.path.join(out, 'model.dtk'))}")
     else:
         click.echo(f"{worker_name()} finished; the chief saves the model and plots")
     if training.plots:
-        click.echo(f"wrote {figures.training_curves(task.history, os.path.join(training.plots, 'training_curves.png'))}")
-    return task.evaluate(**(evaluate_arguments or {}))
-
-
-def runtime_arguments(training):
-    """The constructor arguments every task takes from the shared training options."""
-    return dict(precision=training.precision, distribute=training.distribute, seed=training.seed)
+        click.echo(f"wrote {figures.training_curves(model.history, os.path.join(training.plots, 'training_curves.png'))}")
+    return model, model.evaluate(**(evaluate_arguments or {}))
 
 
 def print_metrics(metrics, as_json, hidden=()):

@@ -5,15 +5,7 @@ import os
 
 import click
 
-from deeptoolkit.cli.common import (
-    evaluation_options,
-    print_metrics,
-    runtime_arguments,
-    task_class,
-    task_option,
-    train_save_score,
-    training_options,
-)
+from deeptoolkit.cli import common
 from deeptoolkit.cli.errors import friendly_errors
 
 TASK = "face-verifier"
@@ -35,20 +27,19 @@ def _verification_plots(metrics, plots):
 
 
 @group.command("train")
-@training_options
+@common.training_options
 @click.option("--people", default=None, help='Train on these people only: "s1-s30" or "ann,bob".')
-@task_option(TASK, "objective", type=click.Choice(["triplet", "softmax", "joint"]))
-@task_option(TASK, "backbone", type=click.Choice(["resnet", "lenet5"]))
-@task_option(TASK, "depth", type=int, help="ResNet depth (6n + 2).")
-@task_option(TASK, "embedding_dim", type=click.IntRange(min=1))
-@task_option(TASK, "crop", type=click.FloatRange(0, 1, min_open=True), help="Central fraction of each photo kept (about 0.5 for LFW).")
-@task_option(TASK, "erasing", type=click.FloatRange(0, 1),
-             help="Chance (drawn up to this) of covering a random patch of a training photo; 0: off.")
+@common.task_option(TASK, "objective", type=click.Choice(["triplet", "softmax", "joint"]))
+@common.task_option(TASK, "backbone", type=click.Choice(["resnet", "lenet5"]))
+@common.task_option(TASK, "depth", type=int, help="ResNet depth (6n + 2).")
+@common.task_option(TASK, "embedding_dim", type=click.IntRange(min=1))
+@common.task_option(TASK, "crop", type=click.FloatRange(0, 1, min_open=True), help="Central fraction of each photo kept (about 0.5 for LFW).")
+@common.task_option(TASK, "erasing", type=click.FloatRange(0, 1),
+                    help="Chance (drawn up to this) of covering a random patch of a training photo; 0: off.")
 @friendly_errors
 def train(training, people, **network):
     """Train on --data (a folder of person folders; default: generated identities) and save OUT/model.dtk."""
-    verifier = task_class(TASK)(**network, **runtime_arguments(training))
-    metrics = train_save_score(verifier, training, fit_arguments={"people": people},
+    verifier, metrics = common.train(TASK, training, network, fit_arguments={"people": people},
                                evaluate_arguments={"return_distances": bool(training.plots)})
     click.echo(f"calibrated threshold: {verifier.threshold:.4f}")
     click.echo(f"held-out people: 10-fold accuracy {metrics['accuracy']:.4f} +- {metrics['accuracy_std']:.4f}, "
@@ -58,7 +49,7 @@ def train(training, people, **network):
 
 
 @group.command("evaluate")
-@evaluation_options("Photos to score (default: the people held out in training).")
+@common.evaluation_options("Photos to score (default: the people held out in training).")
 @click.option("--pairs", "pairs_file", type=click.Path(dir_okay=False), default=None,
               help="LFW-format pairs.txt naming photos of --data (default: all genuine pairs and as many impostors).")
 @click.option("--people", default=None, help='Only these people of --data: "s31-s40" or "ann,bob".')
@@ -66,9 +57,9 @@ def train(training, people, **network):
 @friendly_errors
 def evaluate(model, data, batch_size, as_json, pairs_file, people, plots):
     """LFW 10-fold accuracy, ROC AUC, EER and VR at FAR 1e-3 of MODEL."""
-    metrics = task_class(TASK).load(model).evaluate(data, pairs=pairs_file, people=people, return_distances=bool(plots),
+    metrics = common.task_class(TASK).load(model).evaluate(data, pairs=pairs_file, people=people, return_distances=bool(plots),
                                                     batch_size=batch_size)
-    print_metrics(metrics, as_json, hidden=PER_PAIR)
+    common.print_metrics(metrics, as_json, hidden=PER_PAIR)
     if plots:
         _verification_plots(metrics, plots)
 
@@ -82,7 +73,7 @@ def predict(model, images, output):
     """Embeddings of IMAGES: one line per image (path, then the numbers), or an .npy with --output."""
     import numpy as np
 
-    embeddings = task_class(TASK).load(model).predict(list(images))
+    embeddings = common.task_class(TASK).load(model).predict(list(images))
     if output:
         np.save(output, embeddings)
         click.echo(f"wrote {output}: {embeddings.shape[0]} x {embeddings.shape[1]}")
@@ -100,7 +91,7 @@ def predict(model, images, output):
 @friendly_errors
 def verify(model, first, second, threshold, as_json):
     """Are FIRST and SECOND photos of the same person? "same" or "different" on the first line."""
-    result = task_class(TASK).load(model).verify(first, second, threshold=threshold)
+    result = common.task_class(TASK).load(model).verify(first, second, threshold=threshold)
     if as_json:
         click.echo(json.dumps(result))
         return
@@ -116,5 +107,5 @@ def verify(model, first, second, threshold, as_json):
 @friendly_errors
 def identify(model, image, gallery, top_k):
     """The people of --gallery nearest to IMAGE, nearest first (person, distance, same)."""
-    for match in task_class(TASK).load(model).identify(image, gallery, top_k=top_k):
+    for match in common.task_class(TASK).load(model).identify(image, gallery, top_k=top_k):
         click.echo(f"{match['person']}\t{match['distance']:.4f}\t{'same' if match['same'] else 'different'}")

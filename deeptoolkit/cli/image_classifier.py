@@ -5,15 +5,7 @@ import os
 
 import click
 
-from deeptoolkit.cli.common import (
-    evaluation_options,
-    print_metrics,
-    runtime_arguments,
-    task_class,
-    task_option,
-    train_save_score,
-    training_options,
-)
+from deeptoolkit.cli import common
 from deeptoolkit.cli.errors import friendly_errors
 
 TASK = "image-classifier"
@@ -32,29 +24,28 @@ def _confusion_matrix(metrics, plots):
 
 
 @group.command("train")
-@training_options
-@task_option(TASK, "architecture", type=click.Choice(["lenet5", "resnet"]))
-@task_option(TASK, "depth", type=int, help="ResNet depth (6n + 2).")
+@common.training_options
+@common.task_option(TASK, "architecture", type=click.Choice(["lenet5", "resnet"]))
+@common.task_option(TASK, "depth", type=int, help="ResNet depth (6n + 2).")
 @friendly_errors
 def train(training, **network):
     """Train on --data (default builtin:digits) and save OUT/model.dtk."""
-    classifier = task_class(TASK)(**network, **runtime_arguments(training))
-    metrics = train_save_score(classifier, training)
+    _, metrics = common.train(TASK, training, network)
     click.echo(f"held-out {metrics['split']} accuracy: {metrics['accuracy']:.4f} ({metrics['examples']} images)")
     if training.plots:
         _confusion_matrix(metrics, training.plots)
 
 
 @group.command("evaluate")
-@evaluation_options("Data to score (default: the held-out split of the training data).")
+@common.evaluation_options("Data to score (default: the held-out split of the training data).")
 @click.option("--plots", type=click.Path(file_okay=False), default=None, help="Write the confusion matrix PNG here.")
 @friendly_errors
 def evaluate(model, data, batch_size, as_json, plots):
     """Accuracy, top-5 accuracy, per-class precision/recall of MODEL."""
-    metrics = task_class(TASK).load(model).evaluate(data, batch_size=batch_size)
+    metrics = common.task_class(TASK).load(model).evaluate(data, batch_size=batch_size)
     if plots:
         _confusion_matrix(metrics, plots)
-    print_metrics(metrics, as_json)
+    common.print_metrics(metrics, as_json)
 
 
 @group.command("predict")
@@ -65,7 +56,7 @@ def evaluate(model, data, batch_size, as_json, plots):
 @friendly_errors
 def predict(model, images, top_k, as_json):
     """Class of each IMAGE file, one line per image: IMAGE<TAB>label<TAB>probability."""
-    predictions = task_class(TASK).load(model).predict(list(images), top_k=top_k)
+    predictions = common.task_class(TASK).load(model).predict(list(images), top_k=top_k)
     if as_json:
         click.echo(json.dumps([dict(image=image, **p) for image, p in zip(images, predictions)]))
         return

@@ -84,35 +84,11 @@ class Captioner(EncoderDecoderTask):
     # AVX512_BF16 (benchmarks/README.md, "Precision").
     bfloat16_on_cpu = True
 
-    def __init__(
-        self,
-        attention="additive",
-        image_size=(64, 64),
-        backbone="resnet",
-        backbone_weights=None,
-        depth=8,
-        width=32,
-        augment=False,
-        stem_pool=None,
-        embedding_dim=128,
-        units=256,
-        attention_dim=64,
-        dropout=0.2,
-        coverage=0.0,
-        max_length=20,
-        min_count=3,
-        epochs=15,
-        batch_size=32,
-        learning_rate=2e-3,
-        clipnorm=1.0,
-        validation_split=0.1,
-        patience=5,
-        min_delta=1e-3,
-        precision="auto",
-        distribute=None,
-        seed=None,
-        jit_compile="auto",
-    ):
+    def __init__(self, attention="additive", image_size=(64, 64), backbone="resnet", backbone_weights=None, depth=8, width=32,
+                 augment=False, stem_pool=None, embedding_dim=128, units=256, attention_dim=64, dropout=0.2, coverage=0.0,
+                 max_length=20, min_count=3,
+                 epochs=15, batch_size=32, learning_rate=2e-3, clipnorm=1.0, validation_split=0.1, patience=5, min_delta=1e-3,
+                 precision="auto", distribute=None, seed=None, jit_compile="auto"):
         super().__init__(**arguments(locals()))
 
     def _check_config(self):

@@ -59,26 +59,10 @@ class CharRNN(Task):
     # LSTMs trained 2x faster under mixed_bfloat16 on CPUs with AVX512_BF16 (benchmarks/README.md, "Precision").
     bfloat16_on_cpu = True
 
-    def __init__(
-        self,
-        sequence_length=100,
-        embedding_dim=64,
-        units=384,
-        layers=2,
-        dropout=0.2,
-        epochs=20,
-        batch_size=32,
-        learning_rate=3e-3,
-        clipnorm=1.0,
-        validation_split=0.1,
-        patience=3,
-        min_delta=1e-3,
-        sample_length=200,
-        precision="auto",
-        distribute=None,
-        seed=None,
-        jit_compile="auto",
-    ):
+    def __init__(self, sequence_length=100, embedding_dim=64, units=384, layers=2, dropout=0.2,
+                 epochs=20, batch_size=32, learning_rate=3e-3, clipnorm=1.0, validation_split=0.1, patience=3, min_delta=1e-3,
+                 sample_length=200,
+                 precision="auto", distribute=None, seed=None, jit_compile="auto"):
         super().__init__(**arguments(locals()))
 
     def _check_config(self):

@@ -74,34 +74,11 @@ class FaceVerifier(Task):
     takes_labels = True
     fit_options = ("people",)
 
-    def __init__(
-        self,
-        backbone="resnet",
-        depth=14,
-        width=16,
-        embedding_dim=128,
-        objective="softmax",
-        margin=0.2,
-        identity_margin=0.2,
-        scale=16.0,
-        image_size=(32, 32),
-        crop=1.0,
-        augment=True,
-        erasing=1.0,
-        dropout=0.0,
-        photos_per_person=4,
-        epochs=150,
-        batch_size=64,
-        learning_rate=3e-3,
-        weight_decay=1e-4,
-        validation_split=0.2,
-        patience=0,
-        min_delta=0.01,
-        precision="auto",
-        distribute=None,
-        seed=None,
-        jit_compile="auto",
-    ):
+    def __init__(self, backbone="resnet", depth=14, width=16, embedding_dim=128, objective="softmax", margin=0.2,
+                 identity_margin=0.2, scale=16.0, image_size=(32, 32), crop=1.0, augment=True, erasing=1.0, dropout=0.0,
+                 photos_per_person=4, epochs=150, batch_size=64, learning_rate=3e-3, weight_decay=1e-4, validation_split=0.2,
+                 patience=0, min_delta=0.01,
+                 precision="auto", distribute=None, seed=None, jit_compile="auto"):
         super().__init__(**arguments(locals()))
         self.config["image_size"] = [int(s) for s in image_size]
 

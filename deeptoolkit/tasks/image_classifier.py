@@ -62,26 +62,10 @@ class ImageClassifier(Task):
 
     takes_labels = True
 
-    def __init__(
-        self,
-        architecture="lenet5",
-        depth=8,
-        width=None,
-        augment=True,
-        dropout=0.25,
-        epochs=150,
-        batch_size=64,
-        learning_rate=3e-3,
-        weight_decay=1e-3,
-        label_smoothing=0.1,
-        validation_split=0.1,
-        patience=40,
-        min_delta=1e-3,
-        precision="auto",
-        distribute=None,
-        seed=None,
-        jit_compile="auto",
-    ):
+    def __init__(self, architecture="lenet5", depth=8, width=None, augment=True, dropout=0.25,
+                 epochs=150, batch_size=64, learning_rate=3e-3, weight_decay=1e-3, label_smoothing=0.1,
+                 validation_split=0.1, patience=40, min_delta=1e-3,
+                 precision="auto", distribute=None, seed=None, jit_compile="auto"):
         super().__init__(**arguments(locals()))
 
     @property

@@ -109,30 +109,10 @@ class MemNN(Task):
     # Under XLA its many small ops fuse: about 0.6x the epoch time on CPUs (benchmarks/README.md, "Precision").
     xla_on_cpu = True
 
-    def __init__(
-        self,
-        hops=3,
-        dim=50,
-        memory_size=50,
-        position_encoding=True,
-        time_noise=0.1,
-        tying="adjacent",
-        linear_start=None,
-        epochs=None,
-        batch_size=32,
-        optimizer="sgd",
-        learning_rate=0.005,
-        clipnorm=40.0,
-        validation_split=0.1,
-        patience=0,
-        min_delta=1e-3,
-        restarts=1,
-        average_restarts=False,
-        precision="auto",
-        distribute=None,
-        seed=None,
-        jit_compile="auto",
-    ):
+    def __init__(self, hops=3, dim=50, memory_size=50, position_encoding=True, time_noise=0.1, tying="adjacent",
+                 linear_start=None, epochs=None, batch_size=32, optimizer="sgd", learning_rate=0.005, clipnorm=40.0,
+                 validation_split=0.1, patience=0, min_delta=1e-3, restarts=1, average_restarts=False,
+                 precision="auto", distribute=None, seed=None, jit_compile="auto"):
         super().__init__(**arguments(locals()))
 
     def _check_config(self):

@@ -56,27 +56,9 @@ class Translator(EncoderDecoderTask):
         precision, distribute, seed, jit_compile: see `deeptoolkit.runtime`.
     """
 
-    def __init__(
-        self,
-        attention="additive",
-        embedding_dim=128,
-        units=256,
-        dropout=0.1,
-        max_length=20,
-        reverse=False,
-        min_count=1,
-        epochs=30,
-        batch_size=64,
-        learning_rate=3e-3,
-        clipnorm=1.0,
-        validation_split=0.1,
-        patience=5,
-        min_delta=1e-3,
-        precision="auto",
-        distribute=None,
-        seed=None,
-        jit_compile="auto",
-    ):
+    def __init__(self, attention="additive", embedding_dim=128, units=256, dropout=0.1, max_length=20, reverse=False, min_count=1,
+                 epochs=30, batch_size=64, learning_rate=3e-3, clipnorm=1.0, validation_split=0.1, patience=5, min_delta=1e-3,
+                 precision="auto", distribute=None, seed=None, jit_compile="auto"):
         super().__init__(**arguments(locals()))
 
     def _check_config(self):
