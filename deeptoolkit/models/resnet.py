@@ -7,8 +7,8 @@ from deeptoolkit.models.image_input import classifier_head, image_input
 
 MIN_SIZE = 32
 # Batch-norm statistics for inference average the last ~10 batches (PyTorch's default), not
-# Keras's ~100: with 0.99, a ResNet trained for a few hundred steps predicted at chance on
-# held-out data while its training accuracy rose (digits: 0.10 after 126 steps, 0.99 after 630).
+# Keras's ~100, which left a ResNet trained a few hundred steps predicting at chance on held-out
+# data (benchmarks/README.md, "ImageClassifier").
 BN_MOMENTUM = 0.9
 
 

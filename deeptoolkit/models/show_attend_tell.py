@@ -14,9 +14,8 @@ op, instead of a Python-level cell per word; the decoder still attends to a diff
 for each word it writes. With attention=None the decoder sees the grid's mean instead, joined
 to its output at every word the way the attended context is (uniform attention: the "Show and
 Tell" baseline, differing from the attentional model only in where it looks). Read through
-the initial state alone, as in Show and Tell, the image was soon ignored: the same caption for
-every generated scene (BLEU-4 0.23, against 0.39 joined at every word, in the test's small
-setting), and for most Flickr photos. Models saved before this join keep their own graph.
+the initial state alone, as in Show and Tell, the image was ignored: one caption for every
+scene (benchmarks/README.md, "Captioner"). Models saved before this join keep their graph.
 
 Each image comes with C captions: the encoder runs once per image and the decoder on all
 C captions of it, so images with five captions cost one encoder pass, not five.
