@@ -113,7 +113,7 @@ def reference_captioner(vocab_size, per_image, steps, width=32, units=256, embed
     from keras import layers, ops
 
     def conv_bn(x, filters, size=3):
-        return layers.BatchNormalization()(layers.Conv2D(filters, size, padding="same", use_bias=False)(x))
+        return layers.BatchNormalization(momentum=0.9)(layers.Conv2D(filters, size, padding="same", use_bias=False)(x))
 
     image = keras.Input((None, None, 3))
     captions_in = keras.Input((per_image, steps), dtype="int32")
@@ -121,7 +121,7 @@ def reference_captioner(vocab_size, per_image, steps, width=32, units=256, embed
     x = layers.MaxPooling2D(2)(layers.Activation("relu")(conv_bn(x, width)))
     for stage, filters in enumerate((width, 2 * width, 4 * width)):
         stride = 2 if stage else 1
-        y = layers.Activation("relu")(layers.BatchNormalization()(
+        y = layers.Activation("relu")(layers.BatchNormalization(momentum=0.9)(
             layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False)(x)))
         y = conv_bn(y, filters)
         if stride != 1 or x.shape[-1] != filters:
