@@ -14,6 +14,9 @@ from tests.conftest import without_gpu
 
 STORY = "bilbo travelled to the cave .\nfrodo got the ring .\nfrodo journeyed to mount-doom .\nbilbo went back to the shire ."
 QUICK = dict(epochs=8, batch_size=32, linear_start=0, patience=0, seed=0, dim=32)
+# Tests of which runs are kept (restarts), and the fresh reader fine-tuning is compared with, leave
+# out XLA: its compile per run costs a few seconds on two cores.
+RESTARTS = dict(QUICK, jit_compile=False)
 
 
 def write_stories(path, questions, seed):
@@ -181,10 +184,10 @@ def test_linear_start_switches_the_softmax_back_on(story_files):
 
 
 def test_restarts_keep_the_run_with_the_best_validation_accuracy(story_files):
-    single = [MemNN(**dict(QUICK, epochs=2, seed=seed)) for seed in (0, 1000)]
+    single = [MemNN(**dict(RESTARTS, epochs=2, seed=seed)) for seed in (0, 1000)]
     for reader in single:
         reader.fit(str(story_files[0]), verbose=0)
-    restarted = MemNN(**dict(QUICK, epochs=2, restarts=2))
+    restarted = MemNN(**dict(RESTARTS, epochs=2, restarts=2))
     restarted.fit(str(story_files[0]), verbose=0)
     best = max(single, key=lambda r: (r.history["val_accuracy"][-1], -r.history["val_loss"][-1]))
     # Equal up to float round-off: threaded CPU kernels may sum in another order.
@@ -195,10 +198,10 @@ def test_restarts_keep_the_run_with_the_best_validation_accuracy(story_files):
 
 
 def test_a_list_of_linear_starts_keeps_the_best_by_validation_accuracy(story_files):
-    single = {start: MemNN(**dict(QUICK, epochs=3, linear_start=start)) for start in (0, 2)}
+    single = {start: MemNN(**dict(RESTARTS, epochs=3, linear_start=start)) for start in (0, 2)}
     for reader in single.values():
         reader.fit(str(story_files[0]), verbose=0)
-    searched = MemNN(**dict(QUICK, epochs=3, linear_start=[0, 2]))
+    searched = MemNN(**dict(RESTARTS, epochs=3, linear_start=[0, 2]))
     searched.fit(str(story_files[0]), verbose=0)
     start, best = max(single.items(), key=lambda item: (item[1].history["val_accuracy"][-1], -item[1].history["val_loss"][-1]))
     assert searched.state["linear_start"] == start
@@ -208,9 +211,9 @@ def test_a_list_of_linear_starts_keeps_the_best_by_validation_accuracy(story_fil
 
 
 def test_average_restarts_answers_with_the_mean_of_the_runs_distributions(story_files, tmp_path):
-    first = MemNN(**dict(QUICK, epochs=2))
+    first = MemNN(**dict(RESTARTS, epochs=2))
     first.fit(str(story_files[0]), verbose=0)
-    averaged = MemNN(**dict(QUICK, epochs=2, restarts=2, average_restarts=True))
+    averaged = MemNN(**dict(RESTARTS, epochs=2, restarts=2, average_restarts=True))
     averaged.fit(str(story_files[0]), verbose=0)
     questions = read_babi_file(str(story_files[1]))[:200]
     stories, asked, _ = first.encoding.encode(questions)
@@ -237,7 +240,7 @@ def test_average_restarts_answers_with_the_mean_of_the_runs_distributions(story_
 
 
 def test_averaged_runs_without_a_validation_split_are_scored_on_the_training_questions(story_files):
-    reader = MemNN(**dict(QUICK, epochs=1, restarts=2, average_restarts=True, validation_split=0.0))
+    reader = MemNN(**dict(RESTARTS, epochs=1, restarts=2, average_restarts=True, validation_split=0.0))
     reader.fit(str(story_files[0]), verbose=0)
     assert reader.state["average"]["scored_on"] == "training" and reader.state["average"]["runs"] == 2
 
@@ -279,7 +282,7 @@ def test_fine_tune_starts_from_the_trained_weights_and_keeps_the_vocabulary(read
     tuned = deeptoolkit.load(reader.save(tmp_path / "joint.dtk"))
     more = write_stories(tmp_path / "more_train.txt", 600, 7)
     tuned.fine_tune(str(more), epochs=1, verbose=0)
-    fresh = MemNN(**dict(QUICK, epochs=1))
+    fresh = MemNN(**dict(RESTARTS, epochs=1))
     fresh.fit(str(more), verbose=0)
     # Its first epoch already answers like the trained reader; a fresh one is near chance.
     assert tuned.history["accuracy"][0] > 0.6 > fresh.history["accuracy"][0]
