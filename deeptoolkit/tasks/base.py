@@ -108,7 +108,8 @@ class Task:
 
     # ----------------------------------------------------------------- configuration
     def get_params(self, deep=True):
-        """The constructor's arguments, as a new dict."""
+        """The constructor's arguments, as a new dict (`deep` is scikit-learn's: a task holds no
+        estimators of its own, so it changes nothing)."""
         return copy.deepcopy(self.config)
 
     def set_params(self, **params):
