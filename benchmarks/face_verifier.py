@@ -66,15 +66,15 @@ def reference_model(channels=1, size=(32, 32), depth=14, width=16, embedding_dim
     x = keras.layers.RandomZoom(0.1, fill_mode="constant")(x)
     x = keras.layers.RandomErasing(factor=1.0, scale=(0.02, 0.33), value_range=(0, 1))(x)
     x = keras.layers.Conv2D(width, 3, padding="same", use_bias=False)(x)
-    x = keras.layers.Activation("relu")(keras.layers.BatchNormalization(momentum=0.9)(x))
+    x = keras.layers.Activation("relu")(keras.layers.BatchNormalization()(x))
     for stage, filters in enumerate((width, 2 * width, 4 * width)):
         for block in range((depth - 2) // 6):
             stride = 2 if stage > 0 and block == 0 else 1
             y = keras.layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False)(x)
-            y = keras.layers.Activation("relu")(keras.layers.BatchNormalization(momentum=0.9)(y))
-            y = keras.layers.BatchNormalization(momentum=0.9)(keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(y))
+            y = keras.layers.Activation("relu")(keras.layers.BatchNormalization()(y))
+            y = keras.layers.BatchNormalization()(keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(y))
             if stride != 1 or x.shape[-1] != filters:
-                x = keras.layers.BatchNormalization(momentum=0.9)(keras.layers.Conv2D(filters, 1, strides=stride, use_bias=False)(x))
+                x = keras.layers.BatchNormalization()(keras.layers.Conv2D(filters, 1, strides=stride, use_bias=False)(x))
             x = keras.layers.Activation("relu")(keras.layers.Add()([y, x]))
     x = keras.layers.GlobalAveragePooling2D()(x)
     outputs = keras.layers.UnitNormalization()(keras.layers.Dense(embedding_dim)(x))

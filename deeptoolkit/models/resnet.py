@@ -8,7 +8,8 @@ from deeptoolkit.models.image_input import classifier_head, image_input
 MIN_SIZE = 32
 # Batch-norm statistics for inference average the last ~10 batches (PyTorch's default), not
 # Keras's ~100, which left a ResNet trained a few hundred steps predicting at chance on held-out
-# data (benchmarks/README.md, "ImageClassifier").
+# data (benchmarks/README.md, "ImageClassifier"). Long runs may prefer the slower average: the
+# FaceVerifier passes 0.99 (benchmarks/README.md, "FaceVerifier").
 BN_MOMENTUM = 0.9
 
 
@@ -17,13 +18,13 @@ def check_depth(depth):
     return isinstance(depth, int) and depth >= 8 and (depth - 2) % 6 == 0
 
 
-def _residual_block(x, filters, stride, name):
+def _residual_block(x, filters, stride, name, bn_momentum):
     shortcut = x
     y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_conv1")(x)
-    y = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_bn1")(y)
+    y = layers.BatchNormalization(momentum=bn_momentum, name=f"{name}_bn1")(y)
     y = layers.Activation("relu")(y)
     y = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv2")(y)
-    y = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_bn2")(y)
+    y = layers.BatchNormalization(momentum=bn_momentum, name=f"{name}_bn2")(y)
     if stride != 1 or shortcut.shape[-1] != filters:
         # Projection shortcut where the shape changes (option B of the paper).
         # A 1x1 convolution with stride s is a 1x1 convolution of every s-th pixel; written as
@@ -32,7 +33,7 @@ def _residual_block(x, filters, stride, name):
         if stride != 1:
             shortcut = layers.MaxPooling2D(1, strides=stride, name=f"{name}_subsample")(shortcut)
         shortcut = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_proj")(shortcut)
-        shortcut = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_proj_bn")(shortcut)
+        shortcut = layers.BatchNormalization(momentum=bn_momentum, name=f"{name}_proj_bn")(shortcut)
     return layers.Activation("relu")(layers.Add()([y, shortcut]))
 
 
@@ -49,12 +50,12 @@ def working_size(image_size):
     return tuple(max(int(s), MIN_SIZE) for s in image_size)
 
 
-def resnet_features(x, depth=8, width=16):
+def resnet_features(x, depth=8, width=16, bn_momentum=BN_MOMENTUM):
     """The convolutional body, globally average-pooled: (B, 4 * width) features."""
-    return layers.GlobalAveragePooling2D()(resnet_grid(x, depth, width))
+    return layers.GlobalAveragePooling2D()(resnet_grid(x, depth, width, bn_momentum=bn_momentum))
 
 
-def resnet_grid(x, depth=8, width=16, stem_pool=1):
+def resnet_grid(x, depth=8, width=16, stem_pool=1, bn_momentum=BN_MOMENTUM):
     """The convolutional body before pooling: a (B, H/4/p, W/4/p, 4 * width) grid of features.
 
     stem_pool p > 1 max-pools after the stem, as ImageNet ResNets do, for pictures larger than
@@ -62,7 +63,7 @@ def resnet_grid(x, depth=8, width=16, stem_pool=1):
     p^2 times the compute in every stage).
     """
     x = layers.Conv2D(width, 3, padding="same", use_bias=False, name="stem")(x)
-    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name="stem_bn")(x)
+    x = layers.BatchNormalization(momentum=bn_momentum, name="stem_bn")(x)
     x = layers.Activation("relu")(x)
     if stem_pool > 1:
         x = layers.MaxPooling2D(stem_pool, name="stem_pool")(x)
@@ -70,5 +71,5 @@ def resnet_grid(x, depth=8, width=16, stem_pool=1):
     for stage, filters in enumerate((width, width * 2, width * 4)):
         for block in range(blocks):
             stride = 2 if stage > 0 and block == 0 else 1
-            x = _residual_block(x, filters, stride, name=f"stage{stage + 1}_block{block + 1}")
+            x = _residual_block(x, filters, stride, f"stage{stage + 1}_block{block + 1}", bn_momentum)
     return x
