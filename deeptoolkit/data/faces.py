@@ -10,7 +10,8 @@ Accepted inputs:
                               other people, never trained on, for verification
 
 Every photo is centre-cropped (`crop`: the kept fraction of height and width; LFW's 250x250
-photos hold the face in about the middle half) and resized once, when read, so a set of
+photos hold the face in about the middle half), or with `detect` its face is found, turned
+upright and cropped (`face_detection`), and resized once, when read, so a set of
 13,000 LFW photos at 64x64 is 160 MB of uint8 rather than a stream of JPEG decodes per epoch.
 A photo is found again by (person, number): the digits that end its file name (Name_0003.jpg,
 3.pgm), or its 1-based place among that person's photos for arrays and catalogue sets.
@@ -24,6 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from deeptoolkit.data import image_files, synthetic_faces
+from deeptoolkit.data.face_detection import FaceDetector, check_detect
 from deeptoolkit.data.images import as_image_batch
 from deeptoolkit.data.tfds_source import tfds_split
 from deeptoolkit.errors import DeeptoolkitError
@@ -69,13 +71,22 @@ class FaceSet:
     def counts(self):
         return np.bincount(self.labels, minlength=len(self.people))
 
+    def photo_names(self, positions):
+        """How a user finds these photos again: their paths, or person/number."""
+        if self.paths is not None:
+            return [os.fspath(self.paths[i]) for i in positions]
+        return [f"{self.people[self.labels[i]]}/{self.numbers[i]}" for i in positions]
 
-def load_faces(data, labels=None, image_size=(64, 64), crop=1.0, channels=None, people=None):
+
+def load_faces(data, labels=None, image_size=(64, 64), crop=1.0, channels=None, people=None, detect=None):
     """A FaceSet of `data` (see the module docstring), photos cropped and resized to `image_size`.
 
     channels: 1 or 3 to convert to; None keeps what most of the photos have.
     people: names (or a pattern such as "s1-s30", see `select_people`) to keep.
+    detect: None (the whole photo, centre-cropped to `crop`) or "opencv" (the face found in
+    it; photos without one are left out and counted in one warning).
     """
+    check_detect(detect)
     if not 0.0 < float(crop) <= 1.0:
         raise DeeptoolkitError(f"crop is the kept fraction of each photo, in (0, 1]. Received: crop={crop!r}")
     if isinstance(data, (str, os.PathLike)):
@@ -90,7 +101,7 @@ def load_faces(data, labels=None, image_size=(64, 64), crop=1.0, channels=None, 
         elif spec.startswith("tfds:"):
             faces = _from_tfds(spec[len("tfds:"):])
         else:
-            faces = _from_folder(spec, channels, image_size, crop)
+            faces = _from_folder(spec, channels, image_size, crop, whole=bool(detect))
             crop = 1.0  # done while decoding
     elif isinstance(data, (np.ndarray, list, tuple)):
         if labels is None:
@@ -107,8 +118,84 @@ def load_faces(data, labels=None, image_size=(64, 64), crop=1.0, channels=None, 
         )
     if people is not None:
         faces = faces.subset(select_people(people, faces.people))
+    if detect:
+        faces = found_faces(faces, image_size)
+        crop = 1.0
     faces.images = fit_photos(faces.images, image_size, crop, channels)
     return faces
+
+
+def found_faces(faces, image_size, detector=None):
+    """`faces` with each photo replaced by its largest face at `image_size`; photos without a face
+    are left out, and those and the photos with several faces counted in one warning each."""
+    detector = detector or FaceDetector()
+    crops, kept, several = [], [], []
+    for i, photo in enumerate(faces.images):
+        boxes = detector.find(photo)
+        if boxes:
+            crops.append(detector.crop(photo, boxes[0], image_size))
+            kept.append(i)
+            if len(boxes) > 1:
+                several.append(i)
+    if several:
+        log.warning("%d of %d photos show several faces; the largest is kept: %s", len(several), len(faces),
+                    _some(faces.photo_names(several)))
+    missing = sorted(set(range(len(faces))) - set(kept))
+    if missing:
+        log.warning("no face found in %d of %d photos; they are left out: %s", len(missing), len(faces),
+                    _some(faces.photo_names(missing)))
+    if not kept:
+        raise DeeptoolkitError(f"No face found in any of the {len(faces)} photos of {faces.spec!r} (detect='opencv' looks for "
+                               "frontal faces at least 24 pixels high). Received: data")
+    paths = None if faces.paths is None else [faces.paths[i] for i in kept]
+    return FaceSet(np.stack(crops), faces.labels[kept], faces.people, faces.numbers[kept], faces.spec, paths)
+
+
+def user_photos(images, image_size, crop=1.0, channels=None, detector=None, what="images"):
+    """(uint8 (N, H, W, C) at `image_size`, face boxes) of the photos a user passes to verify,
+    identify or embed: paths, one path, or arrays. With a `detector`, the face of each photo
+    (a photo without one is an error naming it) and its FaceBox; without, Nones."""
+    if isinstance(images, (str, os.PathLike)):
+        images = [images]
+    if isinstance(images, (list, tuple)) and images and all(isinstance(i, (str, os.PathLike)) for i in images):
+        for path in images:
+            if not os.path.isfile(path):
+                raise DeeptoolkitError(f"No such image file. Received: {what}={os.fspath(path)!r}")
+            if image_files.probe_image(path) is None:
+                raise DeeptoolkitError(f"Not a readable image (corrupt, or another kind of file). Received: {what}={os.fspath(path)!r}")
+        whole = [image_files.read_images([p], channels).numpy()[0].round().astype("uint8") for p in images]
+        names = [os.fspath(p) for p in images]
+    else:
+        array = np.asarray(images)
+        batch = as_image_batch(array[None] if one_photo(array) else array, what)
+        if batch.max() <= 1.0:
+            batch = batch * 255.0
+        whole = np.clip(batch, 0, 255).round().astype("uint8")
+        names = [f"{what}[{i}]" for i in range(len(whole))]
+    if detector is None:
+        if isinstance(whole, np.ndarray):
+            return fit_photos(whole, image_size, crop, channels), [None] * len(whole)
+        return np.concatenate([fit_photos(p[None], image_size, crop, channels) for p in whole]), [None] * len(whole)
+    crops, boxes = [], []
+    for photo, name in zip(whole, names):
+        found = detector.find(photo)
+        if not found:
+            raise DeeptoolkitError(f"No face found in {name} (detect='opencv' looks for a frontal face at least 24 pixels high). "
+                                   f"Pass a photo with one, or use a model trained with detect=None. Received: {what}={name!r}")
+        if len(found) > 1:
+            log.warning("%s shows %d faces; the largest is used", name, len(found))
+        crops.append(detector.crop(photo, found[0], tuple(image_size)))
+        boxes.append(found[0])
+    return fit_photos(np.stack(crops), image_size, 1.0, channels), boxes
+
+
+def one_photo(array):
+    """(H, W), or (H, W, C) with 1 or 3 channels, is one photo; (N, H, W[, C]) is a batch."""
+    return array.ndim == 2 or (array.ndim == 3 and array.shape[-1] in (1, 3))
+
+
+def _some(names, shown=5):
+    return ", ".join(names[:shown]) + (" ..." if len(names) > shown else "")
 
 
 def select_people(selection, available):
@@ -168,7 +255,8 @@ def _photo_number(path):
     return int(digits.group(1)) if digits else -1
 
 
-def _from_folder(folder, channels, image_size, crop):
+def _from_folder(folder, channels, image_size, crop, whole=False):
+    """Photos of a folder of person folders, at `image_size`; `whole`: each at its own size, uncropped."""
     paths, codes, names, shapes = image_files.list_class_folder(folder)
     if channels is None:
         channels = 1 if sum(s[2] == 1 for s in shapes) * 2 > len(shapes) else 3
@@ -184,9 +272,15 @@ def _from_folder(folder, channels, image_size, crop):
 
     if len(paths) > 2000:
         log.info("reading %d photos of %d people from %s", len(paths), len(names), folder)
+    numbers = [_photo_number(p) for p in paths]
+    if whole:
+        images = np.empty(len(paths), object)  # photos of different sizes
+        for i, path in enumerate(paths):
+            images[i] = image_files.decode_image(tf.constant(path), channels).numpy()
+        return FaceSet(images, codes, names, numbers, os.path.abspath(folder), paths)
     decoded = tf.data.Dataset.from_tensor_slices(paths).map(read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     images = np.concatenate([batch for batch in decoded.batch(512).as_numpy_iterator()])
-    return FaceSet(images, codes, names, [_photo_number(p) for p in paths], os.path.abspath(folder), paths)
+    return FaceSet(images, codes, names, numbers, os.path.abspath(folder), paths)
 
 
 def _from_tfds(name):
