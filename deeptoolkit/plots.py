@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only; no display is needed or assumed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
 
 from deeptoolkit import multiworker  # noqa: E402
 
@@ -138,6 +139,33 @@ def distance_histograms(distances, same, threshold, path, title="Distances of ge
     axis.set_ylabel("pairs")
     axis.set_title(title, fontsize=10)
     axis.legend(fontsize=8)
+    return _save(figure, path)
+
+
+def verification_pair(photos, result, path):
+    """Both photos (paths or arrays) side by side, each face box drawn, and the verdict, distance
+    and threshold of `result` (what FaceVerifier.verify returned for them)."""
+    figure, axes = plt.subplots(1, 2, figsize=(7.2, 4.2))
+    colour = "tab:green" if result["same"] else "tab:red"
+    for axis, photo, box, name in zip(axes, photos, result.get("faces") or (None, None), ("first", "second")):
+        if isinstance(photo, (str, os.PathLike)):
+            from PIL import Image
+
+            name = os.path.basename(photo)
+            with Image.open(photo) as image:
+                photo = np.asarray(image.convert("RGB") if image.mode not in ("L", "RGB") else image)
+        photo = np.asarray(photo)
+        photo = photo[..., 0] if photo.ndim == 3 and photo.shape[-1] == 1 else photo
+        axis.imshow(photo, cmap="gray", vmin=0, vmax=255)
+        if box is not None:
+            axis.add_patch(Rectangle((box["x"], box["y"]), box["width"], box["height"], angle=box["angle"],
+                                                        rotation_point="center", fill=False, color=colour, linewidth=2))
+        axis.set_title(name, fontsize=9)
+        axis.axis("off")
+    verdict = "same person" if result["same"] else "different people"
+    caveat = "" if result.get("in_domain") is not False else "\nphotos unlike the calibration photos: calibrate first"
+    figure.suptitle(f"{verdict} (confidence {result['confidence']:.2f})\ndistance {result['distance']:.3f}, "
+                    f"threshold {result['threshold']:.3f}{caveat}", fontsize=10, color=colour)
     return _save(figure, path)
 
 

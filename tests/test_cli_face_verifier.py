@@ -41,6 +41,16 @@ def test_train_evaluate_verify_predict(people_folder, tmp_path):
     assert verdict["same"] == (verdict["distance"] <= verdict["threshold"])
     result = run("face-verifier", "verify", out, a, b, "--threshold", 1.5)
     assert result.output.splitlines()[0] in ("same", "different") and "threshold 1.5000" in result.output
+    result = run("face-verifier", "verify", out, a, b, "--show", tmp_path / "pair.png")
+    assert result.exit_code == 0 and (tmp_path / "pair.png").stat().st_size > 10_000, result.output
+
+    recalibrated = tmp_path / "recalibrated.dtk"
+    result = run("face-verifier", "calibrate", out, "--data", people_folder, "--people", "s11-s12", "--out", recalibrated)
+    assert result.exit_code == 0 and "threshold" in result.output and "saved" in result.output, result.output
+    assert load(recalibrated).state["calibrated_on"]["people"] == 2
+    assert load(out / "model.dtk").threshold != load(recalibrated).threshold  # --out leaves MODEL as it was
+    one_line_error(run("face-verifier", "calibrate", out, "--data", people_folder, "--people", "s11"), "at least two people")
+    one_line_error(run("face-verifier", "calibrate", out, "--data", tmp_path / "nowhere"), "Data path does not exist")
 
     result = run("face-verifier", "predict", out, a, b, "--output", tmp_path / "e.npy")
     assert result.exit_code == 0 and "2 x 128" in result.output, result.output
@@ -53,6 +63,15 @@ def test_train_evaluate_verify_predict(people_folder, tmp_path):
     pairs = tmp_path / "pairs.txt"
     pairs.write_text("1 1\ns11 1 2\ns11 1 s99 1\n")
     one_line_error(run("face-verifier", "evaluate", out, "--data", people_folder, "--pairs", pairs), "pair 2 names person 's99'")
+
+
+def test_train_with_face_detection(people_folder, tmp_path):
+    result = run("face-verifier", "train", "--data", people_folder, "--people", "s1-s8", "--epochs", 1, "--depth", 8,
+                 "--detect", "opencv", "--seed", 0, "--out", tmp_path / "run")
+    assert result.exit_code == 0, result.output
+    assert load(tmp_path / "run" / "model.dtk").config["detect"] == "opencv"
+    result = run("face-verifier", "train", "--detect", "dlib", "--out", tmp_path / "other")
+    assert result.exit_code == 2 and "'dlib' is not one of" in result.output and "Traceback" not in result.output
 
 
 def test_bad_training_data_is_one_line(tmp_path):

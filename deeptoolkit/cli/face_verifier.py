@@ -1,4 +1,4 @@
-"""deeptoolkit face-verifier train | evaluate | predict | verify | identify"""
+"""deeptoolkit face-verifier train | evaluate | calibrate | predict | verify | identify"""
 
 import json
 import os
@@ -36,6 +36,8 @@ def _verification_plots(metrics, plots):
 @common.task_option(TASK, "crop", type=click.FloatRange(0, 1, min_open=True), help="Central fraction of each photo kept (about 0.5 for LFW).")
 @common.task_option(TASK, "erasing", type=click.FloatRange(0, 1),
                     help="Chance (drawn up to this) of covering a random patch of a training photo; 0: off.")
+@common.task_option(TASK, "detect", type=click.Choice(["none", "opencv"]), default="none", callback=common.none_for("none"),
+                    help="Find, turn upright and crop the face in every photo (opencv), or use the whole photo (none).")
 @friendly_errors
 def train(training, people, **network):
     """Train on --data (a folder of person folders; default: generated identities) and save OUT/model.dtk."""
@@ -64,6 +66,22 @@ def evaluate(model, data, batch_size, as_json, pairs_file, people, plots):
         _verification_plots(metrics, plots)
 
 
+@group.command("calibrate")
+@click.argument("model")
+@click.option("--data", required=True, help="Labelled photos like those to verify: a folder of person folders.")
+@click.option("--people", default=None, help='Only these people of --data: "s21-s30" or "ann,bob".')
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Save the recalibrated model here (default: MODEL itself).")
+@friendly_errors
+def calibrate(model, data, people, out):
+    """Refit MODEL's threshold and confidence on --data, without training, and save it."""
+    verifier = common.task_class(TASK).load(model)
+    result = verifier.calibrate(data, people=people)
+    path = verifier.save(out or model)
+    click.echo(f"threshold {result['previous_threshold']:.4f} -> {result['threshold']:.4f}: accuracy on {result['pairs']} pairs of "
+               f"{result['people']} people {result['previous_accuracy']:.4f} -> {result['accuracy']:.4f}")
+    click.echo(f"saved {path}")
+
+
 @group.command("predict")
 @click.argument("model")
 @click.argument("images", nargs=-1, required=True)
@@ -88,15 +106,22 @@ def predict(model, images, output):
 @click.argument("second")
 @click.option("--threshold", type=float, default=None, help="Distance threshold to use instead of the calibrated one.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--show", type=click.Path(dir_okay=False), default=None,
+              help="Draw both photos with their face boxes, the distance, the threshold and the verdict into this PNG.")
 @friendly_errors
-def verify(model, first, second, threshold, as_json):
+def verify(model, first, second, threshold, as_json, show):
     """Are FIRST and SECOND photos of the same person? "same" or "different" on the first line."""
     result = common.task_class(TASK).load(model).verify(first, second, threshold=threshold)
     if as_json:
         click.echo(json.dumps(result))
-        return
-    click.echo("same" if result["same"] else "different")
-    click.echo(f"distance: {result['distance']:.4f} (threshold {result['threshold']:.4f}), confidence: {result['confidence']:.3f}")
+    else:
+        click.echo("same" if result["same"] else "different")
+        click.echo(f"distance: {result['distance']:.4f} (threshold {result['threshold']:.4f}), confidence: {result['confidence']:.3f}"
+                   + ("" if result["in_domain"] is not False else " (photos unlike the calibration photos)"))
+    if show:
+        from deeptoolkit import plots
+
+        click.echo(f"wrote {plots.verification_pair((first, second), result, show)}", err=as_json)
 
 
 @group.command("identify")

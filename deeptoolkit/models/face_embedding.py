@@ -65,3 +65,15 @@ class PersonCosines(layers.Layer):
 def embedding_part(model):
     """The photos -> embedding model inside a trained one (no identity head)."""
     return keras.Model(model.inputs, model.get_layer("embedding").output, name="face_embedding")
+
+
+def embedding_and_statistics(model):
+    """Photos -> (embedding, (B, S) statistics): the mean and spread over the picture of every
+    convolution channel, in the order of the layers (what `metrics.domain` compares)."""
+    statistics = []
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2D):
+            response = ops.cast(layer.output, "float32")
+            statistics += [ops.mean(response, axis=(1, 2)), ops.std(response, axis=(1, 2))]
+    return keras.Model(model.inputs, [model.get_layer("embedding").output, ops.concatenate(statistics, axis=-1)],
+                       name="face_embedding_and_statistics")

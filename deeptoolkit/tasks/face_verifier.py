@@ -4,8 +4,9 @@
     verifier = FaceVerifier()                          # ResNet-14 body, 128-d unit embedding, margin softmax
     verifier.fit()                                     # generated identities; or a folder of person folders
     verifier.evaluate()                                # LFW 10-fold accuracy, AUC, EER on unseen people
-    verifier.verify("a.jpg", "b.jpg")                  # {same, distance, threshold, confidence}
+    verifier.verify("a.jpg", "b.jpg")                  # {same, distance, threshold, confidence, in_domain}
     verifier.identify("who.jpg", gallery="people/")    # the nearest known people
+    verifier.calibrate("my-photos/")                   # threshold and confidence for photos of your own
 """
 
 import logging
@@ -15,13 +16,18 @@ import keras
 import numpy as np
 
 from deeptoolkit.checks import check_choice, check_fraction, check_positive_int
-from deeptoolkit.data import face_pairs, faces, image_files
+from deeptoolkit.data import face_pairs, faces
+from deeptoolkit.data.face_detection import FaceDetector, check_detect
 from deeptoolkit.data.identity_batches import identity_batches
-from deeptoolkit.data.images import as_image_batch
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.losses import MarginSoftmaxLoss, SemiHardTripletLoss
-from deeptoolkit.metrics import verification
-from deeptoolkit.models.face_embedding import BACKBONES, embedding_part, face_embedding
+from deeptoolkit.metrics import domain, verification
+from deeptoolkit.models.face_embedding import (
+    BACKBONES,
+    embedding_and_statistics,
+    embedding_part,
+    face_embedding,
+)
 from deeptoolkit.models.resnet import check_depth
 from deeptoolkit.tasks.base import (
     NOTHING_HELD_OUT,
@@ -36,6 +42,9 @@ log = logging.getLogger("deeptoolkit")
 OBJECTIVES = ("triplet", "softmax", "joint")
 MAX_DISTANCE = 2.0  # between unit vectors
 PAIR_FOLDS = 10
+# What `confidence` may say of a pair whose photos look unlike the calibration photos: the
+# calibrated probability does not carry over to them.
+OUT_OF_DOMAIN_CONFIDENCE = 0.6
 
 
 class FaceVerifier(Task):
@@ -55,6 +64,10 @@ class FaceVerifier(Task):
         identity_margin, scale: the identity softmax's additive cosine margin and scale (CosFace).
         image_size: (height, width) every photo is resized to after `crop`.
         crop: central fraction of each photo kept (1: all; about 0.5 for LFW's 250x250 photos).
+        detect: None (the whole photo, after `crop`) or "opencv": find the face (OpenCV's
+            frontal-face cascade), turn it upright by the eyes and crop it with a margin, in
+            training, evaluation, verify and identify alike (benchmarks/README.md,
+            "FaceVerifier", for what it buys).
         augment: random shifts, rotations and zooms while training.
         erasing: with augment, also cover a random rectangle of each photo with noise, with a
             chance drawn up to this (0 off): occlusions (glasses, hands, hair) seen in training;
@@ -75,7 +88,8 @@ class FaceVerifier(Task):
     fit_options = ("people",)
 
     def __init__(self, backbone="resnet", depth=14, width=16, embedding_dim=128, objective="softmax", margin=0.2,
-                 identity_margin=0.2, scale=16.0, image_size=(32, 32), crop=1.0, augment=True, erasing=1.0, dropout=0.0,
+                 identity_margin=0.2, scale=16.0, image_size=(32, 32), crop=1.0, detect=None, augment=True, erasing=1.0,
+                 dropout=0.0,
                  photos_per_person=4, epochs=150, batch_size=64, learning_rate=3e-3, weight_decay=1e-4, validation_split=0.2,
                  patience=0, min_delta=0.01,
                  precision="auto", distribute=None, seed=None, jit_compile="auto"):
@@ -95,6 +109,7 @@ class FaceVerifier(Task):
         for name in ("embedding_dim", "photos_per_person", "width"):
             check_positive_int(name, config[name])
         check_fraction("erasing", config["erasing"], one_allowed=True)
+        check_detect(config["detect"])
         if config["photos_per_person"] < 2:
             raise DeeptoolkitError(f"photos_per_person must be at least 2 (a positive pair). Received: {config['photos_per_person']}")
 
@@ -108,7 +123,7 @@ class FaceVerifier(Task):
     def _load(self, data, labels=None, people=None):
         config = self.config
         return faces.load_faces(faces.BUILTIN if data is None else data, labels, tuple(config["image_size"]), config["crop"],
-                                self.state.get("channels"), people)
+                                self.state.get("channels"), people, config["detect"])
 
     def _training_data(self, run):
         self.state = {}
@@ -140,7 +155,8 @@ class FaceVerifier(Task):
         # The calibration photos live as long as this fit: they are not kept once the model is trained.
         calibration_pairs = (calibration.images, *pairs.indices(calibration), pairs.same)
         return TrainingData(batches.map(self._targets), None, steps,
-                            extras={"calibration": calibration_pairs, "held_out": bool(validation_people)})
+                            extras={"calibration": calibration_pairs, "held_out": bool(validation_people),
+                                    "photos": photos})
 
     def _trained_outputs(self):
         """The model outputs the objective puts a loss on."""
@@ -184,67 +200,111 @@ class FaceVerifier(Task):
         return ("val_separation", "max") if training.extras["held_out"] else ("loss", "min")
 
     def _after_training(self, run, training):
-        """Threshold (best accuracy) and confidence slope on the held-out people's pairs."""
+        """Threshold and confidence from the held-out people's pairs; the domain from every photo."""
         images, first, second, same = training.extras["calibration"]
-        embeddings = self.embed(images)
+        self._calibrate(self._embed_photos(images), first, second, same)
+        photos = training.extras["photos"]
+        self.state["domain"] = domain.reference(self._embed_photos(photos.images, statistics=True)[1], photos.labels)
+
+    def _calibrate(self, embeddings, first, second, same):
+        """Threshold (best accuracy) and confidence slope from labelled pairs."""
         distances = verification.pair_distances(embeddings, first, second)
         threshold = verification.best_threshold(distances, same)
         self.state["threshold"] = threshold
         self.state["confidence_slope"] = verification.confidence_slope(distances, same, threshold)
         self.state["calibration_accuracy"] = verification.accuracy(distances, same, threshold)
 
+    def calibrate(self, data, labels=None, people=None, batch_size=None):
+        """Refit the threshold, the confidence and the domain on labelled photos of your own, without training.
+
+        data: photos of at least two people, two or more photos each (any form `fit` takes),
+        taken the way the photos to be verified will be. Saved with the model by `save`.
+        Returns {threshold, previous_threshold, accuracy (at the new threshold), previous_accuracy
+        (the old threshold on these pairs), pairs, people, photos}.
+        """
+        self._require_fitted()
+        photos = self._load(data, labels, people)
+        pairs = face_pairs.generated_pairs(photos, PAIR_FOLDS, seed=0)
+        first, second = pairs.indices(photos, "generated pairs")
+        embeddings, statistics = self._embed_photos(photos.images, batch_size, statistics=True)
+        previous = self.threshold
+        self._calibrate(embeddings, first, second, pairs.same)
+        self.state["domain"] = domain.reference(statistics, photos.labels)
+        distances = verification.pair_distances(embeddings, first, second)
+        self.state["calibrated_on"] = {"data": photos.spec, "people": len(photos.people), "photos": len(photos)}
+        return {"threshold": self.threshold, "previous_threshold": previous, "accuracy": self.state["calibration_accuracy"],
+                "previous_accuracy": verification.accuracy(distances, pairs.same, previous), "pairs": len(pairs),
+                "people": len(photos.people), "photos": len(photos)}
+
     # ----------------------------------------------------------------- using
     def embed(self, images, batch_size=None):
         """(N, embedding_dim) unit vectors for photos: arrays (N, H, W[, C]) or image file paths."""
+        return self._embedded(images, batch_size=batch_size)[0]
+
+    def _embedded(self, images, what="images", batch_size=None):
+        """(embeddings, convolution statistics, face boxes): a FaceBox per photo with `detect`, else Nones."""
         self._require_fitted()
-        photos = self._photos(images)
-        embedder = self._cached("embedder", lambda: embedding_part(self.model))
-        return np.asarray(embedder.predict(photos, batch_size=batch_size or 128, verbose=0), "float32")
+        photos, boxes = self._photos(images, what)
+        return (*self._embed_photos(photos, batch_size, statistics=True), boxes)
+
+    def _embed_photos(self, photos, batch_size=None, statistics=False):
+        """Embeddings of photos already at the model's size (as `_load` reads them), and with
+        `statistics` their convolution statistics (what the domain check compares)."""
+        embedder = self._cached("embedder", lambda: embedding_and_statistics(self.model))
+        embeddings, described = embedder.predict(photos, batch_size=batch_size or 128, verbose=0)
+        embeddings = np.asarray(embeddings, "float32")
+        return (embeddings, np.asarray(described, "float32")) if statistics else embeddings
 
     def _photos(self, images, what="images"):
-        """uint8 (N, H, W, C) at the model's size from paths, a single path, or arrays."""
-        config, channels = self.config, self.state["channels"]
-        if isinstance(images, (str, os.PathLike)):
-            images = [images]
-        if isinstance(images, (list, tuple)) and images and all(isinstance(i, (str, os.PathLike)) for i in images):
-            for path in images:
-                if not os.path.isfile(path):
-                    raise DeeptoolkitError(f"No such image file. Received: {what}={os.fspath(path)!r}")
-                if image_files.probe_image(path) is None:
-                    raise DeeptoolkitError(f"Not a readable image (corrupt, or another kind of file). Received: {what}={os.fspath(path)!r}")
-            read = [faces.fit_photos(image_files.read_images([p], channels).numpy(), config["image_size"], config["crop"], channels)
-                    for p in images]
-            return np.concatenate(read)
-        array = np.asarray(images)
-        if _one_photo(array):
-            array = array[None]
-        batch = as_image_batch(array, what)
-        if batch.max() <= 1.0:
-            batch = batch * 255.0
-        return faces.fit_photos(np.clip(batch, 0, 255).round().astype("uint8"), config["image_size"], config["crop"], channels)
+        """(uint8 (N, H, W, C) at the model's size, face boxes) from paths, a single path, or arrays."""
+        config = self.config
+        detector = self._cached("detector", FaceDetector) if config["detect"] else None
+        return faces.user_photos(images, config["image_size"], config["crop"], self.state["channels"], detector, what)
 
     def verify(self, first, second, threshold=None):
-        """{same, distance, threshold, confidence} for two photos (paths or arrays); lists give lists.
+        """{same, distance, threshold, confidence, in_domain[, faces]} for two photos (paths or
+        arrays); lists give lists.
 
         threshold: a distance in (0, 2) to use instead of the calibrated one. `same` is
         distance <= threshold, and `confidence` is the calibrated probability of that answer
-        (so always >= 0.5 and in agreement with `same`).
+        (so always >= 0.5 and in agreement with `same`). in_domain: whether both photos look
+        like the calibration photos (None for models saved without that record); when not, a
+        warning suggests `calibrate` and confidence is at most 0.6. faces: with `detect`, the
+        box of the face used in each photo (x, y, width, height, angle in its pixels).
         """
         self._require_fitted()
         threshold = self.threshold if threshold is None else self._check_threshold(threshold)
-        many = isinstance(first, (list, tuple)) or (isinstance(first, np.ndarray) and not _one_photo(first))
-        a, b = self.embed(first), self.embed(second)
+        many = isinstance(first, (list, tuple)) or (isinstance(first, np.ndarray) and not faces.one_photo(first))
+        (a, a_statistics, first_boxes), (b, b_statistics, second_boxes) = self._embedded(first, "first"), self._embedded(second, "second")
         if len(a) != len(b):
             raise DeeptoolkitError(f"verify compares photos pairwise. Received: {len(a)} and {len(b)} photos")
         distances = np.linalg.norm(a - b, axis=1)
+        familiar = (self._in_domain(a_statistics) & self._in_domain(b_statistics)).tolist() if "domain" in self.state else [None] * len(a)
         slope = self.state["confidence_slope"]
         results = []
-        for distance in distances:
+        for distance, known, boxes in zip(distances, familiar, zip(first_boxes, second_boxes)):
             same = bool(distance <= threshold)
             p_same = 1.0 / (1.0 + np.exp(-slope * (threshold - distance)))
-            results.append({"same": same, "distance": float(distance), "threshold": float(threshold),
-                            "confidence": float(p_same if same else 1.0 - p_same)})
+            confidence = float(p_same if same else 1.0 - p_same)
+            result = {"same": same, "distance": float(distance), "threshold": float(threshold),
+                      "confidence": confidence if known is not False else min(confidence, OUT_OF_DOMAIN_CONFIDENCE),
+                      "in_domain": known}
+            if boxes[0] is not None:
+                result["faces"] = [box.as_dict() for box in boxes]
+            results.append(result)
+        self._warn_out_of_domain([r["in_domain"] for r in results], "pairs")
         return results if many else results[0]
+
+    def _in_domain(self, statistics):
+        return domain.in_domain(statistics, self.state["domain"])
+
+    def _warn_out_of_domain(self, flags, what):
+        unfamiliar = sum(flag is False for flag in flags)
+        if unfamiliar:
+            where = self.state.get("calibrated_on", {}).get("data") or self.state.get("data") or "the training data"
+            log.warning("%d of %d %s look unlike the photos the threshold was calibrated on (%s): the verdict and confidence "
+                        "may not hold; calibrate on labelled photos like these: verifier.calibrate(DIR) or "
+                        "deeptoolkit face-verifier calibrate MODEL --data DIR", unfamiliar, len(flags), what, where)
 
     def _check_threshold(self, threshold):
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 < threshold < MAX_DISTANCE:
@@ -255,8 +315,9 @@ class FaceVerifier(Task):
     def identify(self, image, gallery, labels=None, top_k=5, threshold=None):
         """The nearest people of `gallery` (a folder of person folders, or images with labels).
 
-        Returns up to `top_k` {person, distance, same} dicts, nearest first; a person's
-        distance is that of their closest gallery photo.
+        Returns up to `top_k` {person, distance, same, in_domain} dicts, nearest first; a
+        person's distance is that of their closest gallery photo; in_domain tells whether the
+        photo looks like the calibration photos (see `verify`).
         """
         self._require_fitted()
         check_positive_int("top_k", top_k)
@@ -264,10 +325,13 @@ class FaceVerifier(Task):
         known = self._load(gallery, labels) if labels is not None or isinstance(gallery, (str, os.PathLike)) else None
         if known is None:
             raise DeeptoolkitError("gallery must be a folder of person folders, or images given with labels=. Received: gallery")
-        query = self.embed([image] if isinstance(image, (str, os.PathLike)) else image)[:1]
-        distances = np.linalg.norm(self.embed(known.images) - query, axis=1)
+        query, statistics, _ = self._embedded([image] if isinstance(image, (str, os.PathLike)) else image, "image")
+        distances = np.linalg.norm(self._embed_photos(known.images) - query[:1], axis=1)
+        known_photo = bool(self._in_domain(statistics[:1])[0]) if "domain" in self.state else None
+        self._warn_out_of_domain([known_photo], "photos")
         best = [(float(distances[known.labels == p].min()), known.people[p]) for p in range(len(known.people))]
-        return [{"person": person, "distance": distance, "same": distance <= threshold} for distance, person in sorted(best)[:top_k]]
+        return [{"person": person, "distance": distance, "same": bool(distance <= threshold), "in_domain": known_photo}
+                for distance, person in sorted(best)[:top_k]]
 
     def predict(self, data, batch_size=None):
         """Embeddings of photos (paths or arrays): (N, embedding_dim), one row per photo."""
@@ -283,8 +347,9 @@ class FaceVerifier(Task):
         in 10 folds. people: keep only these people of `data` (a list or "s31-s40").
 
         Returns the LFW 10-fold accuracy (threshold picked on nine folds, scored on the tenth;
-        mean and std), ROC AUC, equal error rate, verification rate at FAR 1e-3, and the
-        accuracy at the calibrated threshold. return_distances adds the distances and labels
+        mean and std), ROC AUC, equal error rate, verification rate at FAR 1e-3, the
+        accuracy at the calibrated threshold, and in_domain: the share of photos that look like
+        the calibration photos (see `verify`). return_distances adds the distances and labels
         (for plots). split: "unseen" (the generated people never trained on), "validation" (the
         people held out in training) or "given".
         """
@@ -297,12 +362,16 @@ class FaceVerifier(Task):
             chosen = face_pairs.generated_pairs(photos, PAIR_FOLDS, seed=0)
             source = "generated pairs"
         first, second = chosen.indices(photos, source)
-        embeddings = self.embed(photos.images, batch_size)
+        embeddings, statistics = self._embed_photos(photos.images, batch_size, statistics=True)
         distances = verification.pair_distances(embeddings, first, second)
         scores = {**verification.ten_fold(distances, chosen.same, chosen.folds), **verification.roc_scores(distances, chosen.same)}
         scores.update(threshold=self.threshold, accuracy_at_threshold=verification.accuracy(distances, chosen.same, self.threshold),
                       pairs=len(chosen), genuine_pairs=int(chosen.same.sum()), people=len(photos.people), photos=len(photos),
                       split=which)
+        if "domain" in self.state:
+            familiar = self._in_domain(statistics)
+            scores["in_domain"] = float(familiar.mean())
+            self._warn_out_of_domain(familiar.tolist(), "photos")
         if return_distances:
             scores.update(distances=distances.tolist(), same=chosen.same.tolist())
         return scores
@@ -316,11 +385,6 @@ class FaceVerifier(Task):
         if not self.state.get("validation_people"):
             raise self._no_held_out_split(NOTHING_HELD_OUT)
         return self._load(spec, people=self.state["validation_people"]), "validation"
-
-
-def _one_photo(array):
-    """(H, W), or (H, W, C) with 1 or 3 channels, is one photo; (N, H, W[, C]) is a batch."""
-    return array.ndim == 2 or (array.ndim == 3 and array.shape[-1] in (1, 3))
 
 
 def _as_saved(selection):

@@ -5,7 +5,8 @@ import pytest
 from PIL import Image
 
 from deeptoolkit import FaceVerifier, load
-from deeptoolkit.data import faces
+from deeptoolkit.data import face_composites, faces
+from deeptoolkit.data.face_detection import FaceDetector, iou
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.models.face_embedding import face_embedding
 
@@ -113,6 +114,61 @@ def test_evaluate_with_a_pairs_file(verifier, unseen, tmp_path):
         verifier.evaluate(faces.UNSEEN, pairs=pairs)
 
 
+@pytest.fixture(scope="module")
+def scenes(unseen):
+    """200 unseen people's photos pasted into larger textured scenes, and their people."""
+    images, _ = face_composites.paste(unseen.images[:200], face_composites.textures(10, size=(120, 160), seed=0), seed=0,
+                                      heights=(0.4, 0.8))
+    return images, [unseen.people[i] for i in unseen.labels[:200]]
+
+
+def test_photos_unlike_the_calibration_photos_are_flagged_and_not_confident(verifier, unseen, scenes, caplog):
+    images, _ = scenes
+    with caplog.at_level(logging.WARNING, logger="deeptoolkit"):
+        unlike = verifier.verify(list(images[0:40:2]), list(images[1:40:2]))
+    assert sum(r["in_domain"] is False for r in unlike) >= 16, [r["in_domain"] for r in unlike]
+    assert all(r["confidence"] <= 0.6 for r in unlike if r["in_domain"] is False)
+    assert "look unlike the photos the threshold was calibrated on" in caplog.text and "calibrate" in caplog.text
+    like = verifier.verify(list(unseen.images[0:40:2]), list(unseen.images[1:40:2]))
+    assert sum(r["in_domain"] is True for r in like) >= 14, [r["in_domain"] for r in like]
+    assert verifier.evaluate()["in_domain"] > 0.85
+
+
+def test_calibrate_moves_the_threshold_to_the_new_photos_and_is_saved(verifier, scenes, tmp_path):
+    images, people = scenes
+    recalibrated = load(verifier.save(tmp_path / "faces.dtk"))
+    before = recalibrated.evaluate(images, labels=people)
+    result = recalibrated.calibrate(images, labels=people)
+    assert result["previous_threshold"] == verifier.threshold and result["threshold"] == recalibrated.threshold
+    assert result["threshold"] != verifier.threshold and result["pairs"] == before["pairs"]
+    after = recalibrated.evaluate(images, labels=people)
+    assert after["accuracy_at_threshold"] == pytest.approx(result["accuracy"])
+    assert after["accuracy_at_threshold"] >= before["accuracy_at_threshold"] and after["in_domain"] > before["in_domain"]
+    again = load(recalibrated.save(tmp_path / "recalibrated.dtk"))
+    assert again.threshold == recalibrated.threshold and again.state["calibrated_on"]["photos"] == 200
+    assert load(tmp_path / "faces.dtk").threshold == verifier.threshold  # the first file is untouched
+    with pytest.raises(DeeptoolkitError, match="has two photos"):
+        again.calibrate(images[:3], labels=["a", "b", "c"])
+
+
+def test_a_detecting_verifier_finds_the_faces_it_verifies_and_names_a_photo_without_one(unseen, tmp_path):
+    big = faces.load_faces(faces.UNSEEN, image_size=(120, 120))
+    keep = np.isin(big.labels, range(12))
+    model = FaceVerifier(epochs=2, detect="opencv", backbone="lenet5", image_size=(32, 32), seed=0)
+    model.fit(big.images[keep], [big.people[i] for i in big.labels[keep]], verbose=0)
+    scenes, pasted = face_composites.paste(big.images[:10], face_composites.textures(10, seed=0), seed=0, heights=(0.4, 0.8))
+    detector = FaceDetector()
+    found = [i for i, scene in enumerate(scenes) if detector.find(scene)][:2]  # the detector's recall is tested on its own
+    result = load(model.save(tmp_path / "detecting.dtk")).verify(scenes[found[0]], scenes[found[1]])
+    assert len(result["faces"]) == 2
+    for box, where in zip(result["faces"], pasted[found]):
+        assert iou((box["x"], box["y"], box["width"], box["height"]), where) >= 0.5, (box, where)
+    wall = tmp_path / "wall.png"
+    Image.fromarray(face_composites.textures(1, seed=4)[0][..., 0]).save(wall)
+    with pytest.raises(DeeptoolkitError, match=r"No face found in .*wall\.png.*Received: second="):
+        model.verify(scenes[found[0]], wall)
+
+
 def test_people_with_one_photo_are_left_out_with_a_warning(caplog):
     images = np.random.default_rng(0).integers(0, 255, (9, 20, 20), dtype="uint8")
     labels = ["ann", "ann", "ann", "bob", "bob", "bob", "cid", "dan", "dan"]
@@ -130,6 +186,8 @@ def test_bad_configuration_and_data():
         FaceVerifier(objective="contrastive").fit()
     with pytest.raises(DeeptoolkitError, match="photos_per_person must be at least 2"):
         FaceVerifier(photos_per_person=1).fit()
+    with pytest.raises(DeeptoolkitError, match="detect must be None"):
+        FaceVerifier(detect="dlib")
     for erasing in (1.5, -0.1, True, "yes"):
         with pytest.raises(DeeptoolkitError, match=r"erasing must be in \[0, 1\]"):
             FaceVerifier(erasing=erasing).fit()
