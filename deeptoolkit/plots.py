@@ -163,7 +163,7 @@ def verification_pair(photos, result, path):
         axis.set_title(name, fontsize=9)
         axis.axis("off")
     verdict = "same person" if result["same"] else "different people"
-    caveat = "" if result.get("in_domain") is not False else "\nphotos unlike the calibration photos: calibrate first"
+    caveat = "" if result.get("in_domain") is not False else "\nphotos unlike those the model was trained or calibrated on: calibrate first"
     figure.suptitle(f"{verdict} (confidence {result['confidence']:.2f})\ndistance {result['distance']:.3f}, "
                     f"threshold {result['threshold']:.3f}{caveat}", fontsize=10, color=colour)
     return _save(figure, path)

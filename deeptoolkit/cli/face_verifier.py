@@ -117,7 +117,7 @@ def verify(model, first, second, threshold, as_json, show):
     else:
         click.echo("same" if result["same"] else "different")
         click.echo(f"distance: {result['distance']:.4f} (threshold {result['threshold']:.4f}), confidence: {result['confidence']:.3f}"
-                   + ("" if result["in_domain"] is not False else " (photos unlike the calibration photos)"))
+                   + ("" if result["in_domain"] is not False else " (photos unlike those the model was trained or calibrated on)"))
     if show:
         from deeptoolkit import plots
 

@@ -42,8 +42,8 @@ log = logging.getLogger("deeptoolkit")
 OBJECTIVES = ("triplet", "softmax", "joint")
 MAX_DISTANCE = 2.0  # between unit vectors
 PAIR_FOLDS = 10
-# What `confidence` may say of a pair whose photos look unlike the calibration photos: the
-# calibrated probability does not carry over to them.
+# What `confidence` may say of a pair whose photos look unlike the photos the model was trained
+# or calibrated on: the calibrated probability does not carry over to them.
 OUT_OF_DOMAIN_CONFIDENCE = 0.6
 
 
@@ -239,21 +239,24 @@ class FaceVerifier(Task):
     # ----------------------------------------------------------------- using
     def embed(self, images, batch_size=None):
         """(N, embedding_dim) unit vectors for photos: arrays (N, H, W[, C]) or image file paths."""
-        return self._embedded(images, batch_size=batch_size)[0]
+        self._require_fitted()
+        return self._embed_photos(self._photos(images)[0], batch_size)
 
-    def _embedded(self, images, what="images", batch_size=None):
+    def _embedded(self, images, what="images"):
         """(embeddings, convolution statistics, face boxes): a FaceBox per photo with `detect`, else Nones."""
         self._require_fitted()
         photos, boxes = self._photos(images, what)
-        return (*self._embed_photos(photos, batch_size, statistics=True), boxes)
+        return (*self._embed_photos(photos, statistics=True), boxes)
 
     def _embed_photos(self, photos, batch_size=None, statistics=False):
         """Embeddings of photos already at the model's size (as `_load` reads them), and with
         `statistics` their convolution statistics (what the domain check compares)."""
-        embedder = self._cached("embedder", lambda: embedding_and_statistics(self.model))
-        embeddings, described = embedder.predict(photos, batch_size=batch_size or 128, verbose=0)
-        embeddings = np.asarray(embeddings, "float32")
-        return (embeddings, np.asarray(described, "float32")) if statistics else embeddings
+        if not statistics:
+            embedder = self._cached("embedder", lambda: embedding_part(self.model))
+            return np.asarray(embedder.predict(photos, batch_size=batch_size or 128, verbose=0), "float32")
+        describer = self._cached("describer", lambda: embedding_and_statistics(self.model))
+        embeddings, described = describer.predict(photos, batch_size=batch_size or 128, verbose=0)
+        return np.asarray(embeddings, "float32"), np.asarray(described, "float32")
 
     def _photos(self, images, what="images"):
         """(uint8 (N, H, W, C) at the model's size, face boxes) from paths, a single path, or arrays."""
@@ -268,8 +271,9 @@ class FaceVerifier(Task):
         threshold: a distance in (0, 2) to use instead of the calibrated one. `same` is
         distance <= threshold, and `confidence` is the calibrated probability of that answer
         (so always >= 0.5 and in agreement with `same`). in_domain: whether both photos look
-        like the calibration photos (None for models saved without that record); when not, a
-        warning suggests `calibrate` and confidence is at most 0.6. faces: with `detect`, the
+        like the photos the model was trained on, or recalibrated on (None for models saved
+        without that record); when not, a warning suggests `calibrate` and confidence is at
+        most 0.6. faces: with `detect`, the
         box of the face used in each photo (x, y, width, height, angle in its pixels).
         """
         self._require_fitted()
@@ -301,8 +305,11 @@ class FaceVerifier(Task):
     def _warn_out_of_domain(self, flags, what):
         unfamiliar = sum(flag is False for flag in flags)
         if unfamiliar:
-            where = self.state.get("calibrated_on", {}).get("data") or self.state.get("data") or "the training data"
-            log.warning("%d of %d %s look unlike the photos the threshold was calibrated on (%s): the verdict and confidence "
+            if "calibrated_on" in self.state:
+                where = self.state["calibrated_on"]["data"] or "photos given in memory"
+            else:
+                where = self.state.get("data") or "training photos given in memory"
+            log.warning("%d of %d %s look unlike the photos the model was trained or calibrated on (%s): the verdict and confidence "
                         "may not hold; calibrate on labelled photos like these: verifier.calibrate(DIR) or "
                         "deeptoolkit face-verifier calibrate MODEL --data DIR", unfamiliar, len(flags), what, where)
 
@@ -317,7 +324,7 @@ class FaceVerifier(Task):
 
         Returns up to `top_k` {person, distance, same, in_domain} dicts, nearest first; a
         person's distance is that of their closest gallery photo; in_domain tells whether the
-        photo looks like the calibration photos (see `verify`).
+        photo looks like the training or calibration photos (see `verify`).
         """
         self._require_fitted()
         check_positive_int("top_k", top_k)
@@ -349,8 +356,8 @@ class FaceVerifier(Task):
         Returns the LFW 10-fold accuracy (threshold picked on nine folds, scored on the tenth;
         mean and std), ROC AUC, equal error rate, verification rate at FAR 1e-3, the
         accuracy at the calibrated threshold, and in_domain: the share of photos that look like
-        the calibration photos (see `verify`). return_distances adds the distances and labels
-        (for plots). split: "unseen" (the generated people never trained on), "validation" (the
+        the training or calibration photos (see `verify`). return_distances adds the distances
+        and labels (for plots). split: "unseen" (the generated people never trained on), "validation" (the
         people held out in training) or "given".
         """
         self._require_fitted()
