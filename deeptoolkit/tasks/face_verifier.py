@@ -65,9 +65,9 @@ class FaceVerifier(Task):
         image_size: (height, width) every photo is resized to after `crop`.
         crop: central fraction of each photo kept (1: all; about 0.5 for LFW's 250x250 photos).
         detect: None (the whole photo, after `crop`) or "opencv": find the face (OpenCV's
-            frontal-face cascade), turn it upright by the eyes and crop it to the detector's box, in
-            training, evaluation, verify and identify alike (benchmarks/README.md,
-            "FaceVerifier", for what it buys).
+            frontal-face cascade), turn it upright by the eyes and crop it to the detector's box
+            (`crop` is then not applied), in training, evaluation, verify and identify alike
+            (benchmarks/README.md, "FaceVerifier", for what it buys).
         augment: random shifts, rotations and zooms while training.
         erasing: with augment, also cover a random rectangle of each photo with noise, with a
             chance drawn up to this (0 off): occlusions (glasses, hands, hair) seen in training;
