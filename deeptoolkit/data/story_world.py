@@ -150,3 +150,37 @@ def _question(rng, world, people, things):
     if about_things and (not about_people or rng.random() < 0.5):
         return rng.choice(about_things)
     return rng.choice(about_people) if about_people else None
+
+
+KINDS = ("person", "object carried", "object dropped, carrier stayed", "object dropped, carrier moved on",
+         "object left by the dead")
+
+
+def question_kind(story, question):
+    """Which kind of inference a "where is X" question asks (one of KINDS), from token lists;
+    None for other questions. Works for these stories and bAbI's qa1 and qa2 alike.
+
+    The story is replayed sentence by sentence: who holds the object, and whether the one who
+    dropped it has moved on, or its holder died, since.
+    """
+    if question[:2] != ["where", "is"] or len(question) < 3:
+        return None
+    if question[2] != "the":
+        return "person"
+    thing = question[3] if len(question) > 3 else None
+    holder, dropper, moved_since, dead = None, None, False, set()
+    for sentence in story:
+        words = " ".join(sentence)
+        person = sentence[0]
+        if words.endswith(" died"):
+            dead.add(person)
+        elif sentence[-1] == thing or sentence[-2:] == [thing, "there"]:
+            if any(words.startswith(f"{person} {verb} the ") for verb in DROPS):
+                holder, dropper, moved_since = None, person, False
+            else:
+                holder, dropper = person, None
+        elif person == dropper and any(words.startswith(f"{person} {verb} ") for verb in MOVES):
+            moved_since = True
+    if holder is not None:
+        return "object left by the dead" if holder in dead else "object carried"
+    return "object dropped, carrier moved on" if moved_since else "object dropped, carrier stayed"

@@ -359,6 +359,11 @@ class MemNN(Task):
     def evaluate(self, data=None, batch_size=None, unseen_answers="error"):
         """Accuracy and error overall and per task (bAbI file); without data, the held-out split.
 
+        For "where is X" questions (generated stories, bAbI qa1 and qa2) also `per_kind`: the
+        accuracy of each kind of question (`story_world.KINDS`: where a person is, an object
+        carried, an object dropped where its carrier stayed or whose carrier moved on, an object
+        its dead carrier held), so a weak kind is not averaged away.
+
         A question whose answer never occurred in training is an error naming its file and
         line; unseen_answers="wrong" scores it as answered wrongly instead (bAbI's qa8 test
         file has such list answers) and counts them in the result. Every question is scored;
@@ -382,7 +387,7 @@ class MemNN(Task):
             accuracy = float(correct[mask].mean())
             per_task[task] = {"accuracy": accuracy, "error": 1.0 - accuracy, "questions": int(mask.sum())}
         accuracy = float(correct.mean())
-        return {
+        scores = {
             "accuracy": accuracy,
             "error": 1.0 - accuracy,
             "questions": int(len(questions)),
@@ -392,6 +397,11 @@ class MemNN(Task):
             "unseen_answers": int((answers < 0).sum()),
             "stories_cut": int(cut),
         }
+        kinds = np.array([story_world.question_kind(q.story, q.question) or "" for q in questions])
+        if (kinds != "").any():
+            scores["per_kind"] = {kind: {"accuracy": float(correct[kinds == kind].mean()), "questions": int((kinds == kind).sum())}
+                                  for kind in story_world.KINDS if (kinds == kind).any()}
+        return scores
 
     def _evaluation_questions(self, data):
         if data is None:
