@@ -13,21 +13,8 @@ import time
 from common import add_set_option, overrides
 
 from deeptoolkit import MemNN
-
-STORY = """bilbo travelled to the cave .
-gollum dropped the ring there .
-bilbo took the ring .
-bilbo went back to the shire .
-bilbo left the ring there .
-frodo got the ring .
-frodo journeyed to mount-doom .
-frodo dropped the ring there .
-sauron died .
-frodo went back to the shire .
-bilbo travelled to the grey-havens .
-the end ."""
-
-QUESTIONS = {"where is the ring ?": "mount-doom", "where is bilbo now ?": "grey-havens", "where is frodo now ?": "shire"}
+from deeptoolkit.data.story_world import REVIEW_QUESTIONS as QUESTIONS
+from deeptoolkit.data.story_world import REVIEW_STORY as STORY
 
 
 def main():

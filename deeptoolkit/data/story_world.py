@@ -33,6 +33,22 @@ DROPS = ("dropped", "left", "put down", "discarded")
 
 TASK_NAME = "stories"
 
+# The review's example (its figure of a memory network answering questions that need inference),
+# and what it should answer.
+REVIEW_STORY = """bilbo travelled to the cave .
+gollum dropped the ring there .
+bilbo took the ring .
+bilbo went back to the shire .
+bilbo left the ring there .
+frodo got the ring .
+frodo journeyed to mount-doom .
+frodo dropped the ring there .
+sauron died .
+frodo went back to the shire .
+bilbo travelled to the grey-havens .
+the end ."""
+REVIEW_QUESTIONS = {"where is the ring ?": "mount-doom", "where is bilbo now ?": "grey-havens", "where is frodo now ?": "shire"}
+
 
 def place_word(place):
     """The answer for a place phrase: `the grey-havens` -> `grey-havens`."""

@@ -7,22 +7,17 @@ import pytest
 import deeptoolkit
 from deeptoolkit import MemNN
 from deeptoolkit.data.babi import read_babi_file, tokenize
-from deeptoolkit.data.story_world import KINDS, generate_babi_lines, question_kind
+from deeptoolkit.data.story_world import (
+    KINDS,
+    REVIEW_STORY,
+    generate_babi_lines,
+    question_kind,
+)
 from deeptoolkit.errors import DeeptoolkitError, NotFittedError
 from deeptoolkit.models.memn2n import LinearStart, memn2n, with_attention
 from tests.conftest import without_gpu
 
 STORY = "bilbo travelled to the cave .\nfrodo got the ring .\nfrodo journeyed to mount-doom .\nbilbo went back to the shire ."
-LOTR = """bilbo travelled to the cave .
-gollum dropped the ring there .
-bilbo took the ring .
-bilbo went back to the shire .
-bilbo left the ring there .
-frodo got the ring .
-frodo journeyed to mount-doom .
-frodo dropped the ring there .
-sauron died .
-frodo went back to the shire ."""
 QUICK = dict(epochs=8, batch_size=32, linear_start=0, patience=0, seed=0, dim=32)
 # Tests of which runs are kept (restarts), and the fresh reader fine-tuning is compared with, leave
 # out XLA: its compile per run costs a few seconds on two cores.
@@ -61,7 +56,7 @@ def test_training_on_generated_stories_learns(reader):
 
 
 def test_question_kinds_follow_the_story():
-    story = [tokenize(line) for line in LOTR.splitlines()]
+    story = [tokenize(line) for line in REVIEW_STORY.splitlines()]
     assert question_kind(story, tokenize("where is the ring ?")) == "object dropped, carrier moved on"
     assert question_kind(story[:7], tokenize("where is the ring ?")) == "object carried"
     assert question_kind(story[:5], tokenize("where is the ring ?")) == "object dropped, carrier stayed"
