@@ -28,8 +28,10 @@ def main():
     reader = MemNN(**{"seed": args.seed, **overrides(parser, args)})
     start = time.perf_counter()
     reader.fit(epochs=args.epochs, verbose=2)
-    print(f"trained in {time.perf_counter() - start:.0f} s; "
-          f"held-out accuracy on generated stories: {reader.evaluate()['accuracy']:.4f}")
+    scores = reader.evaluate()
+    print(f"trained in {time.perf_counter() - start:.0f} s; held-out accuracy on generated stories: {scores['accuracy']:.4f}")
+    for kind, score in scores["per_kind"].items():
+        print(f"   {kind:34s} {score['accuracy']:.3f}  ({score['questions']} questions)")
     if args.save:
         reader.save(args.save)
     print()

@@ -8,6 +8,7 @@
     python benchmarks/memnn.py babi     --data ../shared/data/babi/en-10k  --tying layerwise --dim 100 --linear-start 10
     python benchmarks/memnn.py pick     ALONE.log FINE_TUNED.log   (per task, the run with the best validation accuracy)
     python benchmarks/memnn.py overhead --data ../shared/data/babi/en      [--tasks 1 2 3] [--rounds 2]
+    python benchmarks/memnn.py review   [--seeds 0 1 2 3 4]   (the review's story: defaults, one seed per row)
 
 `babi` trains one model per task (3 hops, the toolkit's defaults unless --tying/--dim/--hops) on the given train file and
 scores the given test file; with --joint-first, one reader is first fitted on all 20 tasks
@@ -33,6 +34,8 @@ import numpy as np  # noqa: E402
 from keras import layers, ops  # noqa: E402
 from timing import EpochTimer, clocked, interleaved  # noqa: E402
 
+from deeptoolkit.data.story_world import KINDS, REVIEW_QUESTIONS, REVIEW_STORY  # noqa: E402
+
 import deeptoolkit  # noqa: E402
 from deeptoolkit import MemNN  # noqa: E402
 from deeptoolkit.data.babi import read_babi_file  # noqa: E402
@@ -53,7 +56,7 @@ def task_files(folder, number, fallback=None):
 # ---------------------------------------------------------------------------- per-task error
 def network_config(args):
     """The network's shape, the same for the joint reader and every task."""
-    return {"tying": args.tying, "hops": args.hops, "dim": args.dim}
+    return {"tying": args.tying, "hops": args.hops, **({"dim": args.dim} if args.dim else {})}
 
 
 def joint_reader(args, folder):
@@ -222,7 +225,8 @@ def run_reference(train_path, test_path, epochs, batch_size=32):
 
 
 def run_toolkit(train_path, test_path, epochs):
-    reader = MemNN(seed=0, epochs=epochs, patience=0)
+    # The reference's network and rate, pinned: MemNN's defaults may move on.
+    reader = MemNN(seed=0, epochs=epochs, patience=0, dim=50, learning_rate=0.005)
     timer = EpochTimer()
     reader.fit(train_path, callbacks=[timer], verbose=0)
     return timer, reader.evaluate(test_path, unseen_answers="wrong")["accuracy"]
@@ -253,6 +257,34 @@ def overhead(args):
     print(json.dumps(summary, indent=1))
 
 
+# ---------------------------------------------------------------------------- the review's story
+def review(args):
+    """Per seed: MemNN with defaults on the generated stories, its held-out accuracy per kind of
+    question, and its answers to the review's three questions (apps/lord_of_the_rings.py)."""
+    rows = []
+    for seed in args.seeds:
+        reader = MemNN(seed=seed)
+        _, wall, cpu = clocked(lambda: reader.fit(verbose=0))
+        scores = reader.evaluate()
+        answers = {q: reader.answer(REVIEW_STORY, q) for q in REVIEW_QUESTIONS}
+        row = {"seed": seed, "accuracy": round(scores["accuracy"], 4), "fit_wall_s": round(wall), "fit_cpu_s": round(cpu),
+               "per_kind": {k: round(v["accuracy"], 3) for k, v in scores["per_kind"].items()},
+               "answers": {q: [a["answer"], round(a["probability"], 2)] for q, a in answers.items()},
+               "all_right": all(a["answer"] == REVIEW_QUESTIONS[q] for q, a in answers.items())}
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+        keras.backend.clear_session()
+    print("\n| seed | accuracy | " + " | ".join(KINDS) + " | " + " | ".join(REVIEW_QUESTIONS) + " | fit wall / CPU s |")
+    print("|---" * (4 + len(KINDS) + len(REVIEW_QUESTIONS)) + "|")
+    for row in rows:
+        kinds = " | ".join(f"{row['per_kind'].get(k, float('nan')):.3f}" for k in KINDS)
+        answers = " | ".join(f"{a} ({p:.2f})" for a, p in row["answers"].values())
+        print(f"| {row['seed']} | {row['accuracy']:.4f} | {kinds} | {answers} | {row['fit_wall_s']} / {row['fit_cpu_s']} |")
+    print(json.dumps({"seeds": len(rows), "all_right": sum(r["all_right"] for r in rows),
+                      "least_p_right": min(p for r in rows for q, (a, p) in r["answers"].items() if a == REVIEW_QUESTIONS[q]) if rows else None,
+                      "accuracy_min": min(r["accuracy"] for r in rows), "accuracy_median": statistics.median(r["accuracy"] for r in rows)}))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="which", required=True)
@@ -264,7 +296,7 @@ def main():
     command.add_argument("--seed", type=int, default=0)
     command.add_argument("--tying", choices=["adjacent", "layerwise"], default="adjacent", help="Weight tying between hops.")
     command.add_argument("--hops", type=int, default=3)
-    command.add_argument("--dim", type=int, default=50)
+    command.add_argument("--dim", type=int, default=None, help="Embedding size (default: MemNN's).")
     command.add_argument("--restarts", type=int, default=1, help="Keep the best of this many runs (by validation accuracy).")
     command.add_argument("--average-restarts", action="store_true", help="Answer with the mean of the restarts' answer distributions.")
     command.add_argument("--linear-start", type=int, nargs="+", default=None,
@@ -282,8 +314,10 @@ def main():
     command.add_argument("--tasks", type=int, nargs="+", default=[1, 2, 3])
     command.add_argument("--rounds", type=int, default=2)
     command.add_argument("--epochs", type=int, default=220)
+    command = sub.add_parser("review", help="The review's Lord of the Rings story with defaults, one row per seed.")
+    command.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     args = parser.parse_args()
-    {"babi": babi, "pick": pick, "overhead": overhead}[args.which](args)
+    {"babi": babi, "pick": pick, "overhead": overhead, "review": review}[args.which](args)
 
 
 if __name__ == "__main__":

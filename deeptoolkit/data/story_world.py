@@ -90,56 +90,77 @@ def _story(rng, max_story, budget):
     people = rng.sample(PEOPLE, rng.randint(2, 4))
     things = rng.sample(OBJECTS, rng.randint(1, 3))
     places = rng.sample(PLACES, rng.randint(3, 6))
-    world, lines, alive = _World(), [], list(people)
+    world, lines, sentences, alive = _World(), [], [], list(people)
     questions = 0
     length = rng.randint(2, max_story)
+    walker = None  # who just dropped something
 
     def say(text):
         lines.append(f"{len(lines) + 1} {text}")
         return len(lines)
 
+    def tell(text):
+        sentences.append(text.rstrip(" .").split())
+        return say(text)
+
     for step in range(length):
         event = rng.random()
-        person = rng.choice(alive)
+        # Half the time the one who dropped something walks off next: the review's ring asks
+        # exactly this (where it was dropped, not where its carrier went), and chance alone
+        # tells that story too rarely to learn it.
+        if walker in alive and rng.random() < 0.5:
+            event, person = 0.0, walker
+        else:
+            person = rng.choice(alive)
+        walker = None
         if event < 0.5 or len(alive) == 1 and event < 0.9:
             place = rng.choice(places)
-            line = say(f"{person} {rng.choice(MOVES)} {place} .")
+            line = tell(f"{person} {rng.choice(MOVES)} {place} .")
             world.person_at[person] = (place_word(place), line)
         elif event < 0.7:
-            # Only what lies where the person is (or somewhere unsaid) can be picked up.
-            here = world.where_person(person)[0]
-            free = [t for t in things if t not in world.holder and world.object_at.get(t, (None,))[0] in (None, here)]
-            if free:
-                thing = rng.choice(free)
+            # Only what lies where the person is (or somewhere unsaid) can be picked up; the
+            # one who picks up is drawn among those who can.
+            reach = {p: _within_reach(world, p, things) for p in alive}
+            able = [p for p in alive if reach[p]]
+            if able:
+                person = rng.choice(able)
+                thing = rng.choice(reach[person])
                 there = " there" if rng.random() < 0.5 else ""
-                line = say(f"{person} {rng.choice(GETS)} the {thing}{there} .")
+                line = tell(f"{person} {rng.choice(GETS)} the {thing}{there} .")
                 world.holder[thing] = (person, line)
                 world.object_at.pop(thing, None)
         elif event < 0.88:
-            # Usually the holder drops what it carries; sometimes a free object is left where
+            # Usually a holder drops what it carries; sometimes a free object is left where
             # someone is, which places it without a pick-up (as in "gollum dropped the ring").
-            held = [t for t, (p, _) in world.holder.items() if p == person]
+            holders = [p for p in alive if any(h == p for h, _ in world.holder.values())]
             free = [t for t in things if t not in world.holder and t not in world.object_at]
-            pool = held or (free if rng.random() < 0.3 else [])
+            if holders:
+                person = rng.choice(holders)
+                pool = [t for t, (h, _) in world.holder.items() if h == person]
+            else:
+                pool = free if rng.random() < 0.3 else []
             if pool:
                 thing = rng.choice(pool)
-                line = say(f"{person} {rng.choice(DROPS)} the {thing} there .")
+                line = tell(f"{person} {rng.choice(DROPS)} the {thing} there .")
                 world.holder.pop(thing, None)
                 place, moved = world.where_person(person)
                 if place is None:
                     world.object_at.pop(thing, None)
                 else:
                     world.object_at[thing] = (place, sorted({line, moved}))
+                walker = person
         elif len(alive) > 1 and step > 0:
             # Noise: the dead act no more; what they carry stays where they were.
-            say(f"{person} died .")
+            tell(f"{person} died .")
             alive.remove(person)
         last = step == length - 1
         if last and rng.random() < 0.2:
-            say("the end .")
-        if (rng.random() < 0.35 or last) and questions < budget:
+            tell("the end .")
+        # Ask more often while some object's place is known: those questions need inference.
+        known = any(world.where_object(t)[0] is not None for t in things)
+        if (rng.random() < (0.7 if known else 0.2) or last) and questions < budget:
             for _ in range(rng.randint(1, 3) if last else 1):
-                question = _question(rng, world, alive, things)
+                question = _question(rng, world, alive, things, sentences)
                 if question and questions < budget:
                     text, answer, support = question
                     say(f"{text}\t{answer}\t{' '.join(map(str, support))}")
@@ -147,13 +168,21 @@ def _story(rng, max_story, budget):
     return lines, questions
 
 
-def _question(rng, world, people, things):
+def _within_reach(world, person, things):
+    """The objects `person` can pick up: free, and where the person is or somewhere unsaid."""
+    here = world.where_person(person)[0]
+    return [t for t in things if t not in world.holder and world.object_at.get(t, (None,))[0] in (None, here)]
+
+
+def _question(rng, world, people, things, sentences):
     """(text, answer, supporting line ids) for an answerable question, or None.
 
-    Object questions need two or three supporting facts (who holds it, where they went),
-    so they are asked half the time whenever one is answerable.
+    Object questions need two or three supporting facts, so one is asked three times in four
+    whenever one is answerable, its kind (`question_kind`: carried, dropped, moved on since,
+    left by the dead) drawn evenly among the kinds answerable: rare kinds are asked as often
+    as common ones.
     """
-    about_people, about_things = [], []
+    about_people, about_things = [], {}
     for person in people:
         place, line = world.where_person(person)
         if place is not None:
@@ -162,9 +191,10 @@ def _question(rng, world, people, things):
     for thing in things:
         place, support = world.where_object(thing)
         if place is not None:
-            about_things.append((f"where is the {thing} ?", place, support))
-    if about_things and (not about_people or rng.random() < 0.5):
-        return rng.choice(about_things)
+            kind = question_kind(sentences, ["where", "is", "the", thing])
+            about_things.setdefault(kind, []).append((f"where is the {thing} ?", place, support))
+    if about_things and (not about_people or rng.random() < 0.75):
+        return rng.choice(about_things[rng.choice(sorted(about_things))])
     return rng.choice(about_people) if about_people else None
 
 

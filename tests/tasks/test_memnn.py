@@ -6,9 +6,12 @@ import pytest
 
 import deeptoolkit
 from deeptoolkit import MemNN
-from deeptoolkit.data.babi import read_babi_file, tokenize
+from deeptoolkit.tasks.memnn import STORIES, STORIES_EPOCHS, Questions
+from deeptoolkit.data.babi import parse_babi, read_babi_file, tokenize
 from deeptoolkit.data.story_world import (
+    DROPS,
     KINDS,
+    MOVES,
     REVIEW_STORY,
     generate_babi_lines,
     question_kind,
@@ -18,10 +21,12 @@ from deeptoolkit.models.memn2n import LinearStart, memn2n, with_attention
 from tests.conftest import without_gpu
 
 STORY = "bilbo travelled to the cave .\nfrodo got the ring .\nfrodo journeyed to mount-doom .\nbilbo went back to the shire ."
-QUICK = dict(epochs=8, batch_size=32, linear_start=0, patience=0, seed=0, dim=32)
+QUICK = dict(epochs=8, batch_size=32, linear_start=0, patience=0, seed=0, dim=32, learning_rate=0.01)
 # Tests of which runs are kept (restarts), and the fresh reader fine-tuning is compared with, leave
 # out XLA: its compile per run costs a few seconds on two cores.
-RESTARTS = dict(QUICK, jit_compile=False)
+# At the rate of 0.005 a rerun repeats a run up to round-off; at 0.01 threaded sums' round-off
+# grows into different runs, which comparisons of identical runs cannot tell from a bug.
+RESTARTS = dict(QUICK, jit_compile=False, learning_rate=0.005)
 
 
 def write_stories(path, questions, seed):
@@ -53,6 +58,45 @@ def test_training_on_generated_stories_learns(reader):
     assert set(kinds) <= set(KINDS) and {"person", "object carried", "object dropped, carrier moved on"} <= set(kinds)
     assert sum(k["questions"] for k in kinds.values()) == 500
     assert sum(k["accuracy"] * k["questions"] for k in kinds.values()) == pytest.approx(metrics["accuracy"] * 500)
+
+
+def one_kind_file(path, kind, questions, seed):
+    """A bAbI file of the generated questions of one kind, each with its story."""
+    lines = []
+    for q in parse_babi(generate_babi_lines(questions, seed=seed), "generated"):
+        if question_kind(q.story, q.question) == kind:
+            lines += [f"{i + 1} {' '.join(sentence)} ." for i, sentence in enumerate(q.story)]
+            lines.append(f"{len(q.story) + 1} {' '.join(q.question)} ?\t{q.answer}\t{' '.join(str(i + 1) for i in q.supporting)}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def carrier_now(story, thing):
+    """Where the last one to drop `thing` went afterwards: the wrong answer the review's ring got."""
+    dropper, place = None, None
+    for sentence in story:
+        if sentence[-2:] == [thing, "there"] and sentence[1] in {verb.split()[0] for verb in DROPS}:
+            dropper, place = sentence[0], None
+        elif dropper and sentence[0] == dropper and sentence[-1] != "died":
+            place = sentence[-1] if " ".join(sentence[1:]).startswith(MOVES) else place
+    return place
+
+
+def test_where_an_object_was_dropped_after_its_carrier_moved_on(tmp_path):
+    # The review's ring: trained on that kind of question alone, a small reader answers where
+    # the object was dropped, not where its carrier went next (about 0.25 by guessing).
+    kind = "object dropped, carrier moved on"
+    train = one_kind_file(tmp_path / "qa0_moved_train.txt", kind, 40_000, seed=0)
+    test = one_kind_file(tmp_path / "qa0_moved_test.txt", kind, 4_000, seed=1)
+    reader = MemNN(**dict(QUICK, learning_rate=0.02))
+    reader.fit(str(train), verbose=0)
+    scores = reader.evaluate()
+    assert list(scores["per_kind"]) == [kind] and scores["questions"] > 300
+    questions = read_babi_file(str(test))
+    answers = reader.predict(str(test))
+    right = sum(a == q.answer for a, q in zip(answers, questions))
+    misled = sum(a == carrier_now(q.story, q.question[3]) != q.answer for a, q in zip(answers, questions))
+    assert scores["accuracy"] > 0.45 and right > 2 * misled, (scores["accuracy"], right, misled)
 
 
 def test_question_kinds_follow_the_story():
@@ -187,13 +231,15 @@ def test_linear_start_is_set_at_every_epoch_so_a_resumed_run_is_in_the_right_mod
 
 
 def test_default_epochs_give_about_the_same_number_of_steps_within_bounds():
-    def epochs(reader, questions, **fit):
+    def epochs(reader, count, spec="files", **fit):
+        questions = Questions([None] * count, None, spec)
         return reader._epochs(questions, reader._new_run(None, None, **fit))
 
     reader = MemNN()
     assert epochs(reader, 1000) == 220  # bAbI 1k: 900 questions kept, 29 steps
     assert epochs(reader, 2_000) == 112
-    assert epochs(reader, 20_000) == 40  # 10k and the generated stories: at least 40
+    assert epochs(reader, 20_000) == 40  # bAbI 10k: at least 40
+    assert epochs(reader, 200_000, spec=STORIES) == STORIES_EPOCHS  # many stories, each seen a few times
     assert epochs(reader, 1000, epochs=7) == 7 and epochs(MemNN(epochs=9), 1000) == 9
 
 
@@ -203,13 +249,17 @@ def test_linear_start_switches_the_softmax_back_on(story_files):
     assert float(reader.model.get_layer("memory").softmax_on.numpy()) == 1.0
 
 
-def test_restarts_keep_the_run_with_the_best_validation_accuracy(story_files):
-    single = [MemNN(**dict(RESTARTS, epochs=2, seed=seed)) for seed in (0, 1000)]
+def test_restarts_keep_the_run_with_the_best_score(story_files):
+    # Without a validation split every attempt trains on the same questions as a single run of
+    # its seed (a split is cut with the configured seed, the same for all attempts), and is
+    # scored by its training accuracy.
+    whole = dict(RESTARTS, epochs=2, validation_split=0.0)
+    single = [MemNN(**dict(whole, seed=seed)) for seed in (0, 1000)]
     for reader in single:
         reader.fit(str(story_files[0]), verbose=0)
-    restarted = MemNN(**dict(RESTARTS, epochs=2, restarts=2))
+    restarted = MemNN(**dict(whole, restarts=2))
     restarted.fit(str(story_files[0]), verbose=0)
-    best = max(single, key=lambda r: (r.history["val_accuracy"][-1], -r.history["val_loss"][-1]))
+    best = max(single, key=lambda r: (r.history["accuracy"][-1], -r.history["loss"][-1]))
     # Equal up to float round-off: threaded CPU kernels may sum in another order.
     assert restarted.history.keys() == best.history.keys()
     for name, values in best.history.items():
@@ -305,7 +355,7 @@ def test_fine_tune_starts_from_the_trained_weights_and_keeps_the_vocabulary(read
     fresh = MemNN(**dict(RESTARTS, epochs=1))
     fresh.fit(str(more), verbose=0)
     # Its first epoch already answers like the trained reader; a fresh one is near chance.
-    assert tuned.history["accuracy"][0] > 0.6 > fresh.history["accuracy"][0]
+    assert tuned.history["accuracy"][0] > 0.5 > fresh.history["accuracy"][0]
     assert tuned.encoding.words == reader.encoding.words and tuned.encoding.answers == reader.encoding.answers
     assert tuned.evaluate(str(story_files[1]))["accuracy"] > 0.6
     odd = tmp_path / "odd_train.txt"
