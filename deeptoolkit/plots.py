@@ -169,6 +169,107 @@ def verification_pair(photos, result, path):
     return _save(figure, path)
 
 
+def input_space(points, labels, to_hidden, output_weights, path, lines=13):
+    """The review's first figure in three panels: the two classes with a regular grid in input
+    space; the same grid and points where the hidden units put them; there, the output's
+    decision line (w . h + b = 0) with each side shaded by the class it answers.
+
+    `to_hidden` maps [n, 2] input points to [n, 2] hidden activations; `output_weights` is the
+    output unit's (w [2], b).
+    """
+    points, labels = np.asarray(points), np.asarray(labels).ravel()
+    (x0, y0), (x1, y1) = points.min(0), points.max(0)
+    pad_x, pad_y = 0.15 * (x1 - x0), 0.15 * (y1 - y0)
+    xs, ys = np.linspace(x0 - pad_x, x1 + pad_x, lines), np.linspace(y0 - pad_y, y1 + pad_y, lines)
+    along = np.linspace(0.0, 1.0, 200)
+    grid = [np.stack([np.full_like(along, x), ys[0] + along * (ys[-1] - ys[0])], 1) for x in xs]
+    grid += [np.stack([xs[0] + along * (xs[-1] - xs[0]), np.full_like(along, y)], 1) for y in ys]
+    hidden_points, hidden_grid = to_hidden(points), [to_hidden(line) for line in grid]
+    colours = np.where(labels > 0.5, "tab:red", "tab:blue")
+    weights, bias = (np.asarray(v, "float64").ravel() for v in output_weights)
+
+    figure, axes = plt.subplots(1, 3, figsize=(13.5, 4.6))
+    panels = (("input space: no line separates the classes", points, grid),
+              ("hidden units' space: the grid is bent", hidden_points, hidden_grid),
+              ("the output's decision line in hidden space", hidden_points, hidden_grid))
+    for axis, (title, where, lines_drawn) in zip(axes, panels):
+        for line in lines_drawn:
+            axis.plot(line[:, 0], line[:, 1], color="0.75", linewidth=0.7, zorder=1)
+        axis.scatter(where[:, 0], where[:, 1], c=colours, s=9, zorder=3)
+        axis.set_title(title, fontsize=10)
+        axis.set_aspect("equal", adjustable="box")
+    axes[0].set_xlabel("input x1")
+    axes[0].set_ylabel("input x2")
+    for axis in axes[1:]:
+        axis.set_xlabel("hidden unit 1 (tanh)")
+        axis.set_ylabel("hidden unit 2 (tanh)")
+    # The decision line w1 h1 + w2 h2 + b = 0 across the tanh square, each side shaded.
+    square = np.linspace(-1.0, 1.0, 300)
+    h1, h2 = np.meshgrid(square, square)
+    score = weights[0] * h1 + weights[1] * h2 + bias
+    axes[2].contourf(h1, h2, score > 0, levels=[-0.5, 0.5, 1.5], colors=["tab:blue", "tab:red"], alpha=0.12, zorder=0)
+    axes[2].contour(h1, h2, score, levels=[0.0], colors="black", linewidths=1.5, zorder=2)
+    axes[2].set_xlim(-1.05, 1.05)
+    axes[2].set_ylim(-1.05, 1.05)
+    axes[0].scatter([], [], c="tab:red", s=9, label="class 1")
+    axes[0].scatter([], [], c="tab:blue", s=9, label="class 0")
+    axes[0].legend(loc="upper left", fontsize=8)
+    figure.suptitle("A net with two tanh hidden units distorts the input space until a line separates the classes", fontsize=11)
+    return _save(figure, path)
+
+
+def feature_maps(image, stages, probabilities, class_names, path, maps_per_stage=8, top_classes=5):
+    """The review's second figure: the input image at the bottom, above it each stage's maps
+    (the `maps_per_stage` most active, each scaled to its own range) as a row of small images,
+    and the class scores on top. `stages`: [(name, array (H, W, maps))] bottom-up."""
+    image = np.clip(np.asarray(image, "float32"), 0.0, 1.0)
+    rows, columns = len(stages) + 2, maps_per_stage
+    figure = plt.figure(figsize=(1.25 * columns + 1.6, 1.25 * rows + 0.4))
+    grid = figure.add_gridspec(rows, columns + 1, width_ratios=[1.6] + [1] * columns)
+    for row, (name, maps) in enumerate(stages):
+        axes_row = rows - 2 - row  # bottom-up: the first stage sits just above the input
+        strength = maps.reshape(-1, maps.shape[-1]).mean(0)
+        label = figure.add_subplot(grid[axes_row, 0])
+        label.text(1.0, 0.5, f"{name}\n{maps.shape[0]}x{maps.shape[1]}, {maps.shape[-1]} maps", ha="right", va="center", fontsize=8)
+        label.axis("off")
+        for column, channel in enumerate(np.argsort(strength)[::-1][:columns]):
+            axis = figure.add_subplot(grid[axes_row, column + 1])
+            axis.imshow(maps[..., channel], cmap="gray", interpolation="nearest")
+            axis.set_xticks([])
+            axis.set_yticks([])
+    label = figure.add_subplot(grid[rows - 1, 0])
+    label.text(1.0, 0.5, f"input\n{image.shape[0]}x{image.shape[1]}", ha="right", va="center", fontsize=8)
+    label.axis("off")
+    picture = figure.add_subplot(grid[rows - 1, 1])
+    picture.imshow(image[..., 0] if image.shape[-1] == 1 else image[..., :3], cmap="gray" if image.shape[-1] == 1 else None,
+                   vmin=0.0, vmax=1.0, interpolation="nearest")
+    picture.set_xticks([])
+    picture.set_yticks([])
+    scores = figure.add_subplot(grid[0, 1:])
+    order = np.argsort(probabilities)[::-1][:top_classes]
+    scores.barh(range(len(order))[::-1], np.asarray(probabilities)[order], color=["tab:green"] + ["0.6"] * (len(order) - 1))
+    scores.set_yticks(range(len(order))[::-1], [str(class_names[i]) for i in order], fontsize=8)
+    scores.set_xlim(0.0, 1.0)
+    scores.set_title(f"class scores: {class_names[order[0]]} ({probabilities[order[0]]:.2f})", fontsize=9)
+    scores.tick_params(axis="x", labelsize=7)
+    return _save(figure, path)
+
+
+def labelled_map(points, labels, path, title):
+    """Points of a 2-D map (a t-SNE of learned vectors), each with its label beside it."""
+    points = np.asarray(points, "float64")
+    figure, axis = plt.subplots(figsize=(13, 10))
+    axis.scatter(points[:, 0], points[:, 1], s=6, color="tab:blue", alpha=0.6)
+    size = 9 if len(labels) <= 80 else 7
+    for (x, y), label in zip(points, labels):
+        text = label if len(label) <= 48 else label[:45] + "..."
+        axis.annotate(text, (x, y), xytext=(2, 2), textcoords="offset points", fontsize=size, alpha=0.85)
+    axis.set_title(title)
+    axis.set_xticks([])
+    axis.set_yticks([])
+    return _save(figure, path)
+
+
 def _save(figure, path):
     path = os.fspath(path)
     if not multiworker.is_chief():  # in a multi-worker run the chief alone writes figures

@@ -136,3 +136,24 @@ def test_bad_input_exits_1_and_a_bug_exits_70_from_every_task_command(run, monke
             assert result.exit_code == exit_code and "Traceback" not in result.output, (name, command, result.output)
             errors = [line for line in result.output.splitlines() if line.startswith("Error")]
             assert len(errors) == 1 and ("This is a bug in deeptoolkit" in errors[0]) == (exit_code == 70), result.output
+
+
+def test_inspect_draws_the_feature_maps_of_an_image(run, saved_classifier, tmp_path, digits):
+    image = write_image(tmp_path / "digit.png", digits.test.images[0] * 255 / 16)
+    result = run("image-classifier", "inspect", saved_classifier, image, "--out", tmp_path / "maps.png")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "maps.png").stat().st_size > 10_000
+    assert [line.split("\t")[0] for line in result.output.splitlines()[1:]] == ["c1", "s2", "c3", "s4"]
+
+
+def test_inspect_refuses_a_model_of_another_task_and_a_wrong_image(run, saved_classifier, tmp_path):
+    from deeptoolkit import MemNN
+    from deeptoolkit.data.story_world import generate_babi_lines
+
+    stories = tmp_path / "qa0_stories_train.txt"
+    stories.write_text("\n".join(generate_babi_lines(50, seed=0)) + "\n")
+    reader = MemNN(epochs=1, dim=8, validation_split=0.0).fit(str(stories), verbose=0)
+    image = write_image(tmp_path / "digit.png", np.zeros((8, 8), "uint8"))
+    _one_line_error(run("image-classifier", "inspect", reader.save(tmp_path / "reader.dtk"), image), "MemNN")
+    colour = write_image(tmp_path / "colour.png", np.zeros((8, 8, 3), "uint8"))
+    _one_line_error(run("image-classifier", "inspect", saved_classifier, colour), "colour.png", "1 channel")

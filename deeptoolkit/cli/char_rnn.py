@@ -1,4 +1,4 @@
-"""deeptoolkit char-rnn train | evaluate | predict | generate"""
+"""deeptoolkit char-rnn train | evaluate | predict | generate | map"""
 
 import json
 
@@ -12,12 +12,13 @@ TASK = "char-rnn"
 
 @click.group(TASK)
 def group():
-    """Character-level LSTM language model: learn a text, write more like it."""
+    """LSTM language model of characters (or words, --unit word): learn a text, write more like it."""
 
 
 @group.command("train")
 @common.training_options
-@common.task_option(TASK, "sequence_length", type=click.IntRange(min=1), help="Characters per training window.")
+@common.task_option(TASK, "unit", type=click.Choice(["char", "word"]), help="Predict the next character or the next word.")
+@common.task_option(TASK, "sequence_length", type=click.IntRange(min=1), help="Characters (words) per training window.")
 @common.task_option(TASK, "units", type=click.IntRange(min=1), help="LSTM units per layer.")
 @common.task_option(TASK, "layers", type=click.IntRange(min=1), help="Stacked LSTM layers.")
 @common.task_option(TASK, "dropout", type=click.FloatRange(0, 1, max_open=True), help="Between the LSTMs.")
@@ -25,7 +26,9 @@ def group():
 def train(training, **network):
     """Train on --data (a UTF-8 file or folder, tfds:NAME; default: Python's own help texts) and save OUT/model.dtk."""
     _, metrics = common.train(TASK, training, network)
-    click.echo(f"held-out {metrics['split']} loss: {metrics['loss']:.4f} nats/char, {metrics['bits_per_character']:.4f} bits/char")
+    unit = "word" if "bits_per_word" in metrics else "character"
+    click.echo(f"held-out {metrics['split']} loss: {metrics['loss']:.4f} nats/{unit}, {metrics[f'bits_per_{unit}']:.4f} bits/{unit}, "
+               f"perplexity {metrics['perplexity']:.2f}")
 
 
 common.evaluate_command(group, TASK, "Loss in nats per character, bits per character and perplexity of MODEL.",
@@ -56,3 +59,17 @@ def generate(model, prime, length, temperature, top_k, top_p, seed):
     """Write --length characters after --prime; prints the prime and what follows."""
     text = common.task_class(TASK).load(model).generate(prime, length, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)
     click.echo(prime + text)
+
+
+@group.command("map")
+@click.argument("model")
+@click.option("--out", type=click.Path(dir_okay=False), default="words.png", show_default=True, help="The PNG to write.")
+@click.option("--words", type=click.IntRange(min=5), default=200, show_default=True, help="Map the most frequent words.")
+@click.option("--nearest", multiple=True, help="Also print the 10 nearest words of this word (repeatable).")
+@friendly_errors
+def word_map(model, out, words, nearest):
+    """Draw a 2-D t-SNE of the word vectors of a word-level MODEL (--unit word), labelled."""
+    writer = common.task_class(TASK).load(model)
+    click.echo(f"wrote {writer.draw_word_map(out, words=words)}")
+    for word in nearest:
+        click.echo(f"{word}\t" + "\t".join(f"{other} {similarity:.2f}" for other, similarity in writer.nearest_words(word)))

@@ -1,4 +1,4 @@
-"""deeptoolkit image-classifier train | evaluate | predict"""
+"""deeptoolkit image-classifier train | evaluate | predict | inspect"""
 
 import json
 import os
@@ -63,3 +63,18 @@ def predict(model, images, top_k, as_json):
     for image, prediction in zip(images, predictions):
         ranked = "\t".join(f"{p['label']}\t{p['probability']:.4f}" for p in prediction["top_k"])
         click.echo(f"{image}\t{ranked}")
+
+
+@group.command("inspect")
+@click.argument("model")
+@click.argument("image")
+@click.option("--out", type=click.Path(dir_okay=False), default="feature_maps.png", show_default=True, help="The PNG to write.")
+@click.option("--maps", type=click.IntRange(min=1, max=32), default=8, show_default=True, help="Maps shown per stage (the most active).")
+@friendly_errors
+def inspect(model, image, out, maps):
+    """Draw what each convolution stage of MODEL sees in IMAGE: the input at the bottom, each
+    stage's feature maps above it, the class scores on top (the review's second figure)."""
+    classifier = common.task_class(TASK).load(model)
+    click.echo(f"wrote {classifier.draw_feature_maps(image, out, maps_per_stage=maps)}")
+    for name, stage in classifier.feature_maps(image):
+        click.echo(f"{name}\t{stage.shape[0]}x{stage.shape[1]}x{stage.shape[2]}")

@@ -7,6 +7,8 @@ UNKNOWN = "\ufffd"
 
 
 class CharVocabulary:
+    unit = "char"
+
     def __init__(self, chars):
         self.chars = [UNKNOWN] + [c for c in chars if c != UNKNOWN]
         self._index = {c: i for i, c in enumerate(self.chars)}
@@ -14,6 +16,11 @@ class CharVocabulary:
     @classmethod
     def fit(cls, text):
         return cls(sorted(set(text)))
+
+    @property
+    def symbols(self):
+        """What each id stands for (as `WordUnits.symbols`)."""
+        return self.chars
 
     def __len__(self):
         return len(self.chars)

@@ -9,11 +9,11 @@ import tensorflow as tf
 from deeptoolkit.errors import DeeptoolkitError
 
 
-def check_long_enough(ids, length, what):
+def check_long_enough(ids, length, what, units="characters"):
     if len(ids) < length + 1:
         raise DeeptoolkitError(
             f"The {what} text is shorter than one window: it needs at least sequence_length + 1 = {length + 1} "
-            f"characters. Received: {len(ids)} characters (lower sequence_length or give more text)"
+            f"{units}. Received: {len(ids)} {units} (lower sequence_length or give more text)"
         )
 
 

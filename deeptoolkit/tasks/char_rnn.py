@@ -5,6 +5,9 @@
     writer.fit("input.txt")                          # a UTF-8 file or folder, a string, tfds:NAME
     writer.evaluate()                                # nats and bits per character, perplexity
     writer.generate("ROMEO:", length=500, temperature=0.8, seed=1)
+
+    words = CharRNN(unit="word")                     # the next word instead: a neural language model
+    words.fit("fra.txt"); words.nearest_words("monday")   # its learned word vectors
 """
 
 import logging
@@ -13,15 +16,16 @@ import math
 import keras
 import numpy as np
 
-from deeptoolkit.checks import check_fraction, check_positive_int, check_sampling
+from deeptoolkit import vectors
+from deeptoolkit.checks import check_choice, check_fraction, check_positive_int, check_sampling
 from deeptoolkit.data import text as text_data
-from deeptoolkit.data.char_vocabulary import CharVocabulary
 from deeptoolkit.data.char_windows import (
     check_long_enough,
     evaluation_windows,
     training_windows,
     window_count,
 )
+from deeptoolkit.data.word_units import UNITS, fit_units, units_from_dict
 from deeptoolkit.decoding import StepDecoder
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.models.char_lstm import char_lstm, char_lstm_stepper
@@ -38,9 +42,13 @@ log = logging.getLogger("deeptoolkit")
 
 
 class CharRNN(Task):
-    """Predict the next character of a text with a stacked LSTM, and write new text with it.
+    """Predict the next character (or word) of a text with a stacked LSTM, and write new text with it.
 
     Args:
+        unit: "char" (default) or "word": a word language model (`deeptoolkit.data.word_units`:
+            lower-cased words, numbers, punctuation and line ends), whose embedding holds word
+            vectors (`word_vectors`, `nearest_words`, `draw_word_map`). Lengths and scores
+            below count units: characters or words.
         sequence_length: characters per training window (truncated backpropagation through
             time: the gradient flows back at most this far).
         embedding_dim, units, layers, dropout: the network (dropout between the LSTMs).
@@ -51,8 +59,9 @@ class CharRNN(Task):
         patience: epochs without validation improvement before stopping (0: never stop).
         min_delta: the least fall of the validation loss (nats per character) that counts as
             an improvement.
-        sample_length: characters of the sample printed after each epoch while training
+        sample_length: units of the sample printed after each epoch while training
             verbosely (0: none; none under a distribution strategy either).
+        max_words: with unit="word", the most frequent words kept; the others read as <unk>.
         precision, distribute, seed, jit_compile: see `deeptoolkit.runtime`.
     """
 
@@ -61,7 +70,7 @@ class CharRNN(Task):
 
     def __init__(self, sequence_length=100, embedding_dim=64, units=384, layers=2, dropout=0.2,
                  epochs=20, batch_size=32, learning_rate=3e-3, clipnorm=1.0, validation_split=0.1, patience=3, min_delta=1e-3,
-                 sample_length=200,
+                 sample_length=200, unit="char", max_words=10_000,
                  precision="auto", distribute=None, seed=None, jit_compile="auto"):
         super().__init__(**arguments(locals()))
 
@@ -70,12 +79,18 @@ class CharRNN(Task):
         for name in ("sequence_length", "embedding_dim", "units", "layers"):
             check_positive_int(name, self.config[name])
         check_fraction("dropout", self.config["dropout"])
+        check_choice("unit", self.config["unit"], UNITS)
+        check_positive_int("max_words", self.config["max_words"])
 
     @property
     def vocabulary(self):
         if "vocabulary" not in self.state:
             self._require_fitted()
-        return CharVocabulary.from_dict(self.state["vocabulary"])
+        return units_from_dict(self.state["vocabulary"])
+
+    @property
+    def _unit_name(self):
+        return "word" if self.vocabulary.unit == "word" else "character"
 
     # ----------------------------------------------------------------- training
     def _training_data(self, run):
@@ -84,14 +99,15 @@ class CharRNN(Task):
         text, spec = text_data.read_text(run.data)
         train, validation = self._split(text)
         length = self.config["sequence_length"]
-        vocabulary = CharVocabulary.fit(train)
+        vocabulary = fit_units(self.config["unit"], train, self.config["max_words"])
         self.state = {"vocabulary": vocabulary.to_dict(), "data": spec if spec != "string" else None, "train_characters": len(train)}
         train_ids = vocabulary.encode(train)
-        check_long_enough(train_ids, length, "training")
+        units = f"{self._unit_name}s"
+        check_long_enough(train_ids, length, "training", units)
         validation_ds = None
         if validation:
             validation_ids = vocabulary.encode(validation)
-            check_long_enough(validation_ids, length, f"validation (last {self.config['validation_split']:.0%})")
+            check_long_enough(validation_ids, length, f"validation (last {self.config['validation_split']:.0%})", units)
             validation_ds = evaluation_windows(validation_ids, length, batch_size)
         train_ds = training_windows(train_ids, length, batch_size, seed=run.seed)
         return TrainingData(train_ds, validation_ds, -(-window_count(train_ids, length) // batch_size))
@@ -119,13 +135,14 @@ class CharRNN(Task):
 
     # ----------------------------------------------------------------- writing
     def generate(self, prime="\n", length=200, temperature=1.0, top_k=None, top_p=None, seed=None):
-        """`length` characters that follow `prime` (the prime itself is not repeated).
+        """`length` characters (words, with unit="word") that follow `prime` (the prime itself
+        is not repeated).
 
         temperature: > 1 more surprising, < 1 more conservative, 0 always the most likely
-        character. top_k / top_p: sample only among the k most likely characters / the
-        smallest set holding probability p. seed: the same seed writes the same text.
-        Characters of `prime` never seen in training are read as the unknown symbol (with a
-        warning), not refused.
+        unit. top_k / top_p: sample only among the k most likely units / the smallest set
+        holding probability p. seed: the same seed writes the same text. Characters (words) of
+        `prime` never seen in training are read as the unknown symbol (with a warning), not
+        refused.
         """
         self._require_fitted()
         if not isinstance(prime, str) or not prime:
@@ -134,12 +151,16 @@ class CharRNN(Task):
             raise DeeptoolkitError(f"length must be an integer >= 0. Received: length={length!r}")
         check_sampling(temperature, top_k, top_p)
         vocabulary = self.vocabulary
+        primed = vocabulary.encode(prime)
+        if not len(primed):
+            raise DeeptoolkitError(f"Expected a prime with at least one word, number or punctuation mark. Received: prime={prime!r}")
         unknown = vocabulary.unknown(prime)
         if unknown:
-            log.warning("prime: %d character(s) never seen in training, read as unknown: %s", len(unknown), "".join(unknown))
+            log.warning("prime: %d %s(s) never seen in training, read as unknown: %s", len(unknown), self._unit_name,
+                        " ".join(unknown) if vocabulary.unit == "word" else "".join(unknown))
         if length == 0:
             return ""
-        ids = self._writer().sample(vocabulary.encode(prime)[None], length, temperature, top_k, top_p, seed)
+        ids = self._writer().sample(primed[None], length, temperature, top_k, top_p, seed)
         return vocabulary.decode(ids[0])
 
     def _writer(self):
@@ -147,8 +168,8 @@ class CharRNN(Task):
 
     @renamed_argument("top", "top_k")
     def predict(self, texts, top_k=5):
-        """For each text, the `top_k` most likely next characters: a list (one per text, a single
-        text counting as a list of one) of [(character, probability), ...]."""
+        """For each text, the `top_k` most likely next characters (words): a list (one per text, a
+        single text counting as a list of one) of [(character or word, probability), ...]."""
         self._require_fitted()
         if isinstance(texts, str):
             texts = [texts]
@@ -157,6 +178,9 @@ class CharRNN(Task):
         check_positive_int("top_k", top_k)
         vocabulary, writer = self.vocabulary, self._writer()
         encoded = [vocabulary.encode(text) for text in texts]
+        empty = [text for text, ids in zip(texts, encoded) if not len(ids)]
+        if empty:
+            raise DeeptoolkitError(f"Expected texts with at least one word, number or punctuation mark. Received: {empty[0]!r}")
         results = [None] * len(texts)
         # Texts of one length are read as one batch (no padding enters the LSTM's state).
         for length in sorted({len(ids) for ids in encoded}):
@@ -166,17 +190,55 @@ class CharRNN(Task):
                 probabilities = np.exp(scores - scores.max())
                 probabilities /= probabilities.sum()
                 best = np.argsort(-probabilities)[:top_k]
-                results[row] = [(vocabulary.chars[i], float(probabilities[i])) for i in best]
+                results[row] = [(vocabulary.symbols[i], float(probabilities[i])) for i in best]
         return results
+
+    # ----------------------------------------------------------------- word vectors
+    def word_vectors(self):
+        """{word: its learned input vector (float32, embedding_dim)} for every word of a
+        unit="word" model, the most frequent first."""
+        vocabulary, table = self._words()
+        return {word: table[i] for i, word in enumerate(vocabulary.symbols) if i}
+
+    def nearest_words(self, word, k=10):
+        """The `k` words whose vectors are nearest to `word`'s by cosine similarity: a list of
+        (word, similarity), best first. A word outside the vocabulary is an error."""
+        check_positive_int("k", k)
+        vocabulary, table = self._words()
+        row = vocabulary.index(word)
+        return [(vocabulary.symbols[i], s) for i, s in vectors.cosine_neighbours(table, table[row], k, exclude=(0, row))]
+
+    def draw_word_map(self, path, words=200, seed=0):
+        """A 2-D t-SNE of the vectors of the `words` most frequent words (punctuation and line
+        ends left out), each labelled, written to `path` (PNG)."""
+        check_positive_int("words", words)
+        vocabulary, table = self._words()
+        rows = [i for i, w in enumerate(vocabulary.symbols) if i and w[0].isalnum()][:words]
+        if len(rows) < 5:
+            raise DeeptoolkitError(f"Expected a vocabulary of at least 5 words to map. Received: {len(rows)} words")
+        from deeptoolkit import plots
+
+        title = f"Word vectors of the {len(rows)} most frequent words (t-SNE)"
+        return plots.labelled_map(vectors.map_2d(table[rows], seed), [vocabulary.symbols[i] for i in rows], path, title)
+
+    def _words(self):
+        """(the word vocabulary, the embedding table) of a unit="word" model."""
+        self._require_fitted()
+        vocabulary = self.vocabulary
+        if vocabulary.unit != "word":
+            raise DeeptoolkitError("Word vectors need a model of words: this CharRNN reads characters. "
+                                   "Train one with CharRNN(unit='word') or `char-rnn train --unit word`")
+        return vocabulary, np.asarray(self.model.get_layer("embedding").embeddings, "float32")
 
     # ----------------------------------------------------------------- evaluation
     def evaluate(self, data=None, batch_size=None):
-        """Loss in nats per character, bits per character and perplexity.
+        """Loss in nats per character, bits per character and perplexity (per word, with
+        unit="word": bits_per_word, words, unknown_words).
 
         Without data: the held-out last part of the training text. With data: all of it. Every
-        character after the first is scored: the text is read in windows of sequence_length,
-        each from a fresh state as in training, the last one shorter. Characters never seen in
-        training count as the unknown symbol (their number is reported).
+        unit after the first is scored: the text is read in windows of sequence_length, each
+        from a fresh state as in training, the last one shorter. Units never seen in training
+        count as the unknown symbol (their number is reported).
         """
         self._require_fitted()
         if data is None:
@@ -190,8 +252,9 @@ class CharRNN(Task):
             which = "given"
         vocabulary = self.vocabulary
         ids = vocabulary.encode(text)
+        unit = self._unit_name
         if len(ids) < 2:
-            raise DeeptoolkitError(f"Expected a text of at least two characters to score. Received: {len(ids)} character(s)")
+            raise DeeptoolkitError(f"Expected a text of at least two {unit}s to score. Received: {len(ids)} {unit}(s)")
         if not self.model.compiled:  # a loaded model comes back without its training setup
             self.model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         length, batch_size = self.config["sequence_length"], batch_size or self.config["batch_size"]
@@ -206,10 +269,10 @@ class CharRNN(Task):
         loss = float(total / (len(ids) - 1))
         return {
             "loss": loss,
-            "bits_per_character": loss / math.log(2),
+            f"bits_per_{unit}": loss / math.log(2),
             "perplexity": math.exp(loss),
-            "characters": len(ids) - 1,
-            "unknown_characters": int((ids == 0).sum()),
+            f"{unit}s": len(ids) - 1,
+            f"unknown_{unit}s": int((ids == 0).sum()),
             "split": which,
         }
 
@@ -227,6 +290,7 @@ class EpochSample(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.writer is None:  # built once: its layers are the model's, updated in place
             self.writer = StepDecoder(char_lstm_stepper(self.model), never=[0])
-        prime = self.vocabulary.chars[1] if "\n" not in self.vocabulary.chars else "\n"
+        symbols = self.vocabulary.symbols
+        prime = symbols[1] if "\n" not in symbols else "\n"
         ids = self.writer.sample(self.vocabulary.encode(prime)[None], self.length, temperature=0.8, seed=self.seed)
         print(f"\n--- sample after epoch {epoch + 1} (temperature 0.8) ---\n{self.vocabulary.decode(ids[0])}\n---", flush=True)

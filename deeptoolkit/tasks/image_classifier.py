@@ -5,6 +5,7 @@
     clf.fit("builtin:digits")               # or arrays, a class-per-folder path, tfds:NAME
     clf.evaluate()                          # accuracy, top-k, per-class precision/recall, confusion
     clf.predict(["seven.png"], top_k=3)     # class names with probabilities
+    clf.draw_feature_maps("seven.png", "maps.png")   # what each convolution stage sees
     clf.save("digits.dtk")
 """
 
@@ -28,6 +29,7 @@ from deeptoolkit.data.images import (
 )
 from deeptoolkit.data.pipeline import batched
 from deeptoolkit.errors import DeeptoolkitError
+from deeptoolkit.models.feature_stages import feature_map_model
 from deeptoolkit.models.lenet import lenet5
 from deeptoolkit.models.resnet import check_depth, resnet
 from deeptoolkit.tasks.base import Task, TrainingData, arguments
@@ -175,6 +177,32 @@ class ImageClassifier(Task):
             best = [{"label": names[i], "probability": float(row[i])} for i in order]
             results.append({"label": best[0]["label"], "probability": best[0]["probability"], "top_k": best})
         return results
+
+    def feature_maps(self, image):
+        """The output of each convolution / subsampling stage for one image, bottom-up: a list of
+        (stage name, float32 array (H, W, maps)); LeNet-5's c1, s2, c3, s4; a ResNet's stem and
+        blocks (`deeptoolkit.models.feature_stages`). `image`: a file path or an array at the
+        model's size, as `predict` takes it."""
+        return self._stages(image)[0]
+
+    def draw_feature_maps(self, image, path, maps_per_stage=8):
+        """The review's second figure for one image, written to `path` (PNG): the input at the
+        bottom, each stage's most active maps as a row above it, the class scores on top."""
+        stages, batch, probabilities = self._stages(image)
+        from deeptoolkit import plots
+
+        shown = batch[0] / self.state["value_max"]
+        return plots.feature_maps(shown, stages, probabilities, self.state["class_names"], path, maps_per_stage=maps_per_stage)
+
+    def _stages(self, image):
+        """(feature maps, the image batch, class probabilities) for one image."""
+        self._require_fitted()
+        batch = self._image_batch(image)
+        if len(batch) != 1:
+            raise DeeptoolkitError(f"Expected one image. Received: {len(batch)} images")
+        staged, names = self._cached("feature_maps", lambda: feature_map_model(self.model))
+        outputs = [np.asarray(o, "float32") for o in staged(batch, training=False)]
+        return [(name, maps[0]) for name, maps in zip(names, outputs[:-1])], batch, outputs[-1][0]
 
     def _image_batch(self, images):
         """A float32 (N, H, W, C) batch at the training data's pixel scale."""
