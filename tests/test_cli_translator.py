@@ -28,6 +28,14 @@ def test_train_evaluate_predict_translate(tmp_path):
 
     one_line_error(run("translator", "translate", out, "   "), "a sentence with words in it")
 
+    sentences.write_text("i like the cat .\nwe see the red car .\nwe like the cat .\n")
+    result = run("translator", "map", out, sentences, "--out", tmp_path / "phrases.png", "--nearest", 1)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "phrases.png").stat().st_size > 10_000 and len(result.output.splitlines()) == 4
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n")
+    one_line_error(run("translator", "map", out, empty), "empty file")
+
 
 def test_bad_pairs_file_is_one_line(tmp_path):
     data = tmp_path / "fra.txt"

@@ -1,9 +1,10 @@
-"""deeptoolkit translator train | evaluate | predict | translate"""
+"""deeptoolkit translator train | evaluate | predict | translate | map"""
 
 import click
 
 from deeptoolkit.cli import common
 from deeptoolkit.cli.errors import friendly_errors
+from deeptoolkit.errors import DeeptoolkitError
 
 TASK = "translator"
 
@@ -61,3 +62,23 @@ def translate(model, sentence, beam, attention_map):
         weights = translator.attention(sentence, beam=beam)
         path = figures.translation_attention(weights["source"], weights["target"], weights["weights"], attention_map, sentence)
         click.echo(f"wrote {path}")
+
+
+@group.command("map")
+@click.argument("model")
+@click.argument("sentences_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), default="phrases.png", show_default=True, help="The PNG to write.")
+@click.option("--nearest", type=click.IntRange(min=0), default=0, help="Also print each sentence's this many nearest others.")
+@friendly_errors
+def phrase_map(model, sentences_file, out, nearest):
+    """Draw a 2-D t-SNE of how MODEL's encoder sums up each line of SENTENCES_FILE, labelled."""
+    from deeptoolkit.data.parallel import read_sentences
+
+    sentences = read_sentences(sentences_file)
+    if not sentences:
+        raise DeeptoolkitError(f"Expected sentences to map, one per line. Received: an empty file {sentences_file!r}")
+    translator = common.task_class(TASK).load(model)
+    click.echo(f"wrote {translator.draw_sentence_map(sentences, out)}")
+    for sentence in sentences if nearest else []:
+        ranked = translator.nearest_sentences(sentence, sentences, k=nearest)
+        click.echo(f"{sentence}\t" + "\t".join(f"{other} ({similarity:.2f})" for other, similarity in ranked))

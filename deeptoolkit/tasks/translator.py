@@ -6,6 +6,7 @@
     translator.evaluate(beam=4)                    # corpus BLEU-4 and token accuracy on held-out pairs
     translator.translate("the children often see the red cars .", beam=4)
     translator.attention("i like the small cat .") # source x target weights, for a heatmap
+    translator.encode(["i am cold .", "i feel cold ."])   # one vector per sentence: the encoder's summary
 """
 
 import logging
@@ -13,6 +14,7 @@ import os
 
 import numpy as np
 
+from deeptoolkit import vectors
 from deeptoolkit.checks import check_choice, check_positive_int
 from deeptoolkit.data import parallel
 from deeptoolkit.data.pipeline import batched
@@ -194,6 +196,43 @@ class Translator(EncoderDecoderTask):
         target_in = target_vocabulary.encode(target_tokens, start=True)[None]
         weights = np.asarray(seq2seq_attention(self.model)([target_in, state, memory, source], training=False))[0]
         return {"source": source_tokens, "target": target_tokens + ["<end>"], "weights": weights[:, : len(source_tokens)].tolist()}
+
+    # ----------------------------------------------------------------- phrase representations
+    def encode(self, sentences, batch_size=256):
+        """One vector per sentence (float32, (N, units)): the encoder's summary of it, the state
+        the decoder starts from (its final forward and backward states through the bridge).
+        Sentences that mean the same tend to land near each other (Sutskever et al. 2014)."""
+        self._require_fitted()
+        if isinstance(sentences, str):
+            sentences = [sentences]
+        if not isinstance(sentences, (list, tuple)) or not sentences:
+            raise DeeptoolkitError(f"Expected a sentence or a non-empty list of sentences. Received: {sentences!r}")
+        source_vocabulary, _ = self.vocabularies
+        tokens = self._source_tokens(sentences)
+        sources = np.stack([source_vocabulary.encode(t, self.config["max_length"]) for t in tokens])
+        encoder = self._encoder()
+        states = [np.asarray(encoder(sources[i:i + batch_size], training=False)[0]) for i in range(0, len(sources), batch_size)]
+        return np.concatenate(states).astype("float32")
+
+    def nearest_sentences(self, sentence, candidates, k=5):
+        """The `k` candidates whose encodings are nearest to `sentence`'s (cosine): a list of
+        (candidate, similarity), best first; `sentence` itself is left out if among them."""
+        check_positive_int("k", k)
+        if not isinstance(candidates, (list, tuple)) or not candidates:
+            raise DeeptoolkitError(f"Expected a non-empty list of candidate sentences. Received: {candidates!r}")
+        codes = self.encode([sentence, *candidates])
+        same = [i for i, candidate in enumerate(candidates) if candidate == sentence]
+        return [(candidates[i], s) for i, s in vectors.cosine_neighbours(codes[1:], codes[0], k, exclude=same)]
+
+    def draw_sentence_map(self, sentences, path, seed=0):
+        """A 2-D t-SNE of the sentences' encodings, each labelled, written to `path` (PNG)."""
+        codes = self.encode(sentences)
+        if len(codes) < 3:
+            raise DeeptoolkitError(f"Expected at least 3 sentences to map. Received: {len(codes)}")
+        from deeptoolkit import plots
+
+        title = f"Sentences as the encoder sums them up ({len(codes)} sentences, t-SNE)"
+        return plots.labelled_map(vectors.map_2d(codes, seed), list(sentences), path, title)
 
     def predict(self, data, beam=None):
         """Translations of a list of sentences, of one sentence (a list of one), or of a text file

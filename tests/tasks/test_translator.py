@@ -105,3 +105,33 @@ def test_every_pair_is_scored_and_long_sources_are_cut_and_counted(translator, h
     scores = translator.evaluate(held_out[:20] + [long_pair])
     assert scores["pairs"] == 21 and scores["sources_cut"] == 1 and scores["references_longer"] == 1
     assert "1 source(s) longer than max_length=20 tokens" in caplog.text
+
+
+def test_encode_gives_one_finite_vector_per_sentence(translator):
+    codes = translator.encode(["she likes the red dog .", "she likes the red cat .", "they never find the letter ."])
+    assert codes.shape == (3, 64) and codes.dtype == np.float32 and np.isfinite(codes).all()
+    np.testing.assert_allclose(translator.encode("she likes the red dog .")[0], codes[0], rtol=1e-5, atol=1e-6)
+
+
+def test_nearest_sentences_rank_by_the_encoders_summary(translator, tmp_path):
+    candidates = ["she likes the red dog .", "she likes the red cat .", "she likes the small dog .", "they never find the letter .",
+                  "we often paint the big bird ."]
+    ranked = translator.nearest_sentences("she likes the red dog .", candidates, k=3)
+    assert len(ranked) == 3 and "she likes the red dog ." not in [s for s, _ in ranked]
+    assert [s for _, s in ranked] == sorted((s for _, s in ranked), reverse=True)
+    # A sentence one word away is nearer than one that shares nothing.
+    assert dict(translator.nearest_sentences("she likes the red dog .", candidates, k=4))["she likes the red cat ."] > \
+        dict(translator.nearest_sentences("she likes the red dog .", candidates, k=4))["they never find the letter ."]
+    path = translator.draw_sentence_map(candidates, tmp_path / "phrases.png")
+    assert (tmp_path / "phrases.png").stat().st_size > 10_000 and path == str(tmp_path / "phrases.png")
+
+
+def test_bad_sentences_to_encode_are_clear_errors(translator):
+    with pytest.raises(DeeptoolkitError, match="non-empty list"):
+        translator.encode([])
+    with pytest.raises(DeeptoolkitError, match="sentence 1"):
+        translator.encode(["i like the cat .", "  "])
+    with pytest.raises(DeeptoolkitError, match="candidate"):
+        translator.nearest_sentences("i like the cat .", [])
+    with pytest.raises(DeeptoolkitError, match="at least 3"):
+        translator.draw_sentence_map(["i like the cat .", "we see the car ."], "unused.png")
