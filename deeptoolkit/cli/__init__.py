@@ -11,6 +11,8 @@
     deeptoolkit face-verifier identify MODEL IMAGE --gallery DIR [--top-k K]
     deeptoolkit memnn answer MODEL --story FILE "where is the ring ?"
     deeptoolkit info [--json]
+    deeptoolkit serve MODEL [MODEL ...] [--host H] [--port P] [--gallery DIR]
+    deeptoolkit export MODEL --out DIR
 
 Bad input ends with a one-line `Error: ...` and exit status 1, never a traceback. Anything
 else is a bug: a short message says where to report it, with the full traceback saved to a
@@ -48,6 +50,11 @@ def info(as_json):
     for name, value in facts.items():
         click.echo(f"{name}: {value}")
 
+
+from deeptoolkit.cli.serve import export, serve  # noqa: E402
+
+main.add_command(serve)
+main.add_command(export)
 
 for _name in registry.TASKS:
     main.add_command(importlib.import_module(registry.cli_module_name(_name)).group, _name)

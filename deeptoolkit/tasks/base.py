@@ -329,6 +329,26 @@ class Task:
         return self._caches[name]
 
     # ----------------------------------------------------------------- saving
+    def export(self, path):
+        """Write a TensorFlow SavedModel of the trained network to the folder `path` (for
+        `tf.saved_model.load` and TF Serving; endpoint `serve`) and return `path`. Tasks whose
+        answers come from a decoding loop or a story encoding, not one network call, are not
+        exported: they say so."""
+        self._require_fitted()
+        model, what = self._exported_model()
+        if model is None:
+            raise DeeptoolkitError(f"{type(self).__name__} is not exported as a SavedModel: {what}. Only ImageClassifier "
+                                   "(class probabilities) and FaceVerifier (face embeddings) are; serve it with `deeptoolkit serve`")
+        path = os.fspath(path)
+        if os.path.isfile(path) or (os.path.isdir(path) and os.listdir(path)):
+            raise DeeptoolkitError(f"Expected a new or empty folder to export to. Received: path={path!r}, which is not empty")
+        model.export(path, format="tf_saved_model", verbose=False)
+        return path
+
+    def _exported_model(self):
+        """(the Keras model to export, None) or (None, why not)."""
+        return None, "its answers come from more than one call of its network"
+
     def save(self, path):
         """Write config, learned state, history and weights to one file at `path`.
 

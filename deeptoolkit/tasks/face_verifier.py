@@ -248,6 +248,10 @@ class FaceVerifier(Task):
         photos, boxes = self._photos(images, what)
         return (*self._embed_photos(photos, statistics=True), boxes)
 
+    def _exported_model(self):
+        # Photos (N, H, W, C) at the model's size, as `_photos` reads them -> unit embeddings.
+        return embedding_part(self.model), None
+
     def _embed_photos(self, photos, batch_size=None, statistics=False):
         """Embeddings of photos already at the model's size (as `_load` reads them), and with
         `statistics` their convolution statistics (what the domain check compares)."""

@@ -204,6 +204,10 @@ class ImageClassifier(Task):
         outputs = [np.asarray(o, "float32") for o in staged(batch, training=False)]
         return [(name, maps[0]) for name, maps in zip(names, outputs[:-1])], batch, outputs[-1][0]
 
+    def _exported_model(self):
+        # Images (N, H, W, C) float32 at the training data's pixel scale -> class probabilities.
+        return self.model, None
+
     def _image_batch(self, images):
         """A float32 (N, H, W, C) batch at the training data's pixel scale."""
         channels = self.state["channels"]

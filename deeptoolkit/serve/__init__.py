@@ -1,0 +1,1 @@
+"""Serve trained models: a JSON API and a page per model (`deeptoolkit serve`)."""

@@ -1,0 +1,43 @@
+"""Uploaded files as the tasks read them: a temporary file per upload, its size bounded."""
+
+import contextlib
+import os
+import tempfile
+
+from fastapi import HTTPException
+from starlette.datastructures import UploadFile
+
+CHUNK = 1 << 20
+
+
+@contextlib.contextmanager
+def saved_uploads(limit_bytes, **uploads):
+    """Write each UploadFile to a temporary file (keeping its extension) and yield {field: path};
+    an upload over `limit_bytes` or an empty one is a 413 / 400 naming the field."""
+    folder = tempfile.mkdtemp(prefix="deeptoolkit-upload-")
+    paths = {}
+    try:
+        for field, upload in uploads.items():
+            if not isinstance(upload, UploadFile):
+                raise HTTPException(400, f"Expected an uploaded file in the form field {field!r}")
+            suffix = os.path.splitext(upload.filename or "")[1][:10]
+            path = os.path.join(folder, f"{field}{suffix}")
+            size = 0
+            with open(path, "wb") as out:
+                while chunk := upload.file.read(CHUNK):
+                    size += len(chunk)
+                    if size > limit_bytes:
+                        raise HTTPException(413, f"The upload {field!r} is larger than the limit of {limit_bytes / 1e6:g} MB")
+                    out.write(chunk)
+            if not size:
+                raise HTTPException(400, f"The upload {field!r} is empty")
+            paths[field] = path
+        yield paths
+    finally:
+        for path in paths.values():
+            with contextlib.suppress(OSError):
+                os.remove(path)
+        with contextlib.suppress(OSError):
+            for name in os.listdir(folder):
+                os.remove(os.path.join(folder, name))
+            os.rmdir(folder)
