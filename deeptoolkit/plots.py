@@ -264,6 +264,7 @@ def labelled_map(points, labels, path, title):
     for (x, y), label in zip(points, labels):
         text = label if len(label) <= 48 else label[:45] + "..."
         axis.annotate(text, (x, y), xytext=(2, 2), textcoords="offset points", fontsize=size, alpha=0.85)
+    axis.margins(x=0.12, y=0.04)  # room for the labels of the rightmost points
     axis.set_title(title)
     axis.set_xticks([])
     axis.set_yticks([])
