@@ -342,7 +342,15 @@ class Task:
         path = os.fspath(path)
         if os.path.isfile(path) or (os.path.isdir(path) and os.listdir(path)):
             raise DeeptoolkitError(f"Expected a new or empty folder to export to. Received: path={path!r}, which is not empty")
-        model.export(path, format="tf_saved_model", verbose=False)
+        import keras
+        import tensorflow as tf
+
+        # An explicit inference call: model.export's default call left dropout and augmentation on.
+        archive = keras.export.ExportArchive()
+        archive.track(model)
+        (spec,) = [tf.TensorSpec(tensor.shape, tensor.dtype, name=tensor.name) for tensor in model.inputs]
+        archive.add_endpoint(name="serve", fn=lambda inputs: model(inputs, training=False), input_signature=[spec])
+        archive.write_out(path, verbose=False)
         return path
 
     def _exported_model(self):
