@@ -10,7 +10,7 @@ form{background:#f6f7f9;border:1px solid #dde;border-radius:8px;padding:14px;mar
 label{display:block;margin:8px 0 4px;font-weight:600}textarea,input[type=text]{width:100%;box-sizing:border-box;
 font:inherit;padding:6px}textarea{min-height:9em}button{margin-top:10px;padding:7px 18px;font:inherit;cursor:pointer;
 background:#1a5fb4;color:#fff;border:0;border-radius:5px}.drop{border:2px dashed #99a;border-radius:8px;padding:18px;
-text-align:center;color:#556;background:#fff}.drop.over{background:#eef3ff}img.preview{max-width:240px;max-height:240px;
+text-align:center;color:#556;background:#fff}.drop.over{background:#eef3ff}img.preview{width:200px;max-height:240px;object-fit:contain;image-rendering:pixelated;
 display:block;margin:8px auto}.error{color:#b00020;font-weight:600}.bar{background:#1a5fb4;height:12px;border-radius:3px}
 table.scores td{padding:3px 8px}table.heat{border-collapse:collapse;font-size:.9em}table.heat td,table.heat th{padding:4px 6px;
 border:1px solid #eee;text-align:center}pre{white-space:pre-wrap;background:#f6f7f9;padding:10px;border-radius:6px}
@@ -73,7 +73,7 @@ run(document.getElementById('form'), 'predict', () => { const f = new FormData()
     "FaceVerifier": ("""
 <form id="form"><div class="row"><div><label>First photo</label><script>document.write(imageField('first', 'Drop a photo'))</script></div>
 <div><label>Second photo</label><script>document.write(imageField('second', 'Drop a photo'))</script></div></div>
-<button type="submit">Same person?</button></form>
+<button type="submit">Same person?</button></form><div id="result"></div>
 <form id="identify"><label>Who is this? (against the server's gallery)</label>
 <script>document.write(imageField('image', 'Drop a photo'))</script><button type="submit">Identify</button></form>""", """
 ['first', 'second', 'image'].forEach(n => dropZone(n + '-zone', n, n + '-preview'));
@@ -161,7 +161,7 @@ def model_page(name, task):
     kind = type(task).__name__
     form, script = FORMS[kind]
     body = (f'<p><a href="/">all models</a> · <a href="/api">API</a></p><h1>{html.escape(name)}</h1>'
-            f'<p class="task">{kind}</p>{form}<div id="result"></div>')
+            f'<p class="task">{kind}</p>{form}' + ("" if 'id="result"' in form else '<div id="result"></div>'))
     return _page(f"{name} · deeptoolkit", body, script)
 
 
