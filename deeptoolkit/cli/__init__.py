@@ -13,6 +13,7 @@
     deeptoolkit info [--json]
     deeptoolkit serve MODEL [MODEL ...] [--host H] [--port P] [--gallery DIR]
     deeptoolkit export MODEL --out DIR
+    deeptoolkit data list | get NAME [--dir DIR]
 
 Bad input ends with a one-line `Error: ...` and exit status 1, never a traceback. Anything
 else is a bug: a short message says where to report it, with the full traceback saved to a
@@ -51,8 +52,10 @@ def info(as_json):
         click.echo(f"{name}: {value}")
 
 
+from deeptoolkit.cli.data import group as data_group  # noqa: E402
 from deeptoolkit.cli.serve import export, serve  # noqa: E402
 
+main.add_command(data_group)
 main.add_command(serve)
 main.add_command(export)
 

@@ -16,7 +16,7 @@ from deeptoolkit.errors import DeeptoolkitError
 
 PRECISION_CHOICES = ["auto", "float32", "mixed_float16", "mixed_bfloat16"]
 
-Training = collections.namedtuple("Training", "data epochs batch_size out precision distribute seed resume tensorboard plots")
+Training = collections.namedtuple("Training", "data epochs batch_size out precision distribute seed resume tensorboard plots download")
 
 _TRAINING_OPTIONS = [
     click.option("--data", default=None, help="Training data (default: the task's embedded data set)."),
@@ -30,6 +30,7 @@ _TRAINING_OPTIONS = [
     click.option("--resume", is_flag=True, help="Continue an interrupted run in --out from its last completed epoch."),
     click.option("--tensorboard", type=click.Path(file_okay=False), default=None, help="Write TensorBoard logs here."),
     click.option("--plots", type=click.Path(file_okay=False), default=None, help="Write PNG figures here."),
+    click.option("--download", is_flag=True, help="Let --data tfds:NAME download and prepare a data set not on this machine."),
 ]
 
 
@@ -149,7 +150,8 @@ def train(task, training, network, fit_arguments=None, evaluate_arguments=None):
     model = task_class(task)(**network, precision=training.precision, distribute=training.distribute, seed=training.seed)
     out = training.out or os.path.join("runs", task)
     model.fit(training.data, epochs=training.epochs, batch_size=training.batch_size, resume=training.resume,
-              checkpoint_dir=os.path.join(out, "checkpoints"), tensorboard=training.tensorboard, **(fit_arguments or {}))
+              checkpoint_dir=os.path.join(out, "checkpoints"), tensorboard=training.tensorboard, download=training.download,
+              **(fit_arguments or {}))
     click.echo(f"precision: {model.state['precision']}")
     if is_chief():
         click.echo(f"saved {model.save(os.path.join(out, 'model.dtk'))}")

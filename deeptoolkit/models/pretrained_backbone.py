@@ -51,15 +51,21 @@ def applications_grid(name, weights, image_size):
         raise DeeptoolkitError(f"Expected 'resnet' or a keras.applications model among {sorted(SCALING)}. Received: backbone={name!r}")
     if weights is None:
         raise DeeptoolkitError(
-            f"backbone={name!r} needs its weights as a local file, since deeptoolkit downloads nothing: pass "
-            f"backbone_weights=PATH (e.g. the *_notop.h5 keras.applications saves in ~/.keras/models). Received: backbone_weights=None"
+            f"backbone={name!r} needs its ImageNet weights: pass backbone_weights='imagenet' (keras.applications downloads "
+            f"them once into ~/.keras/models) or backbone_weights=PATH of the *_notop.h5 file. Received: backbone_weights=None"
         )
-    weights = os.fspath(weights)
-    if not os.path.isfile(weights):
+    weights = weights if weights == "imagenet" else os.fspath(weights)
+    if weights != "imagenet" and not os.path.isfile(weights):
         raise DeeptoolkitError(f"Backbone weights file does not exist. Received: backbone_weights={weights!r}")
     try:
         base = getattr(keras.applications, name)(include_top=False, weights=weights, input_shape=(*image_size, 3))
-    except (ValueError, OSError, KeyError) as error:
+    except Exception as error:
+        if weights == "imagenet" and not isinstance(error, (ValueError, KeyError)):  # the download failed
+            raise DeeptoolkitError(f"Could not download {name}'s ImageNet weights ({' '.join(str(error).split())[:200]}). Without a "
+                                   "network, fetch the *_notop.h5 file elsewhere, put it in ~/.keras/models, and pass "
+                                   "backbone_weights=PATH") from None
+        if not isinstance(error, (ValueError, OSError, KeyError)):
+            raise
         raise DeeptoolkitError(f"The weights file does not fit {name} without its top layers ({error}). Received: backbone_weights={weights!r}") from error
     base.trainable = False
     inputs = keras.Input(shape=(None, None, 3), name="image")

@@ -23,6 +23,7 @@ import os
 
 from deeptoolkit import multiworker, registry, runtime, saving
 from deeptoolkit.checks import check_fraction, check_non_negative, check_positive_int
+from deeptoolkit.data import catalog, tfds_source
 from deeptoolkit.data.splits import stratified_split
 from deeptoolkit.errors import (
     DeeptoolkitError,
@@ -170,7 +171,7 @@ class Task:
 
     # ----------------------------------------------------------------- training
     def fit(self, data=None, labels=None, *, epochs=None, batch_size=None, resume=False, checkpoint_dir=None,
-            tensorboard=None, callbacks=None, verbose="auto", **options):
+            tensorboard=None, callbacks=None, verbose="auto", download=False, **options):
         """Train on `data` and return the task itself (the Keras history is on `.history`).
 
         Args:
@@ -184,10 +185,13 @@ class Task:
             tensorboard: folder for TensorBoard logs, or None.
             callbacks: extra Keras callbacks, run after the task's own.
             verbose: Keras's progress output ("auto", 0, 1 or 2).
+            download: let "tfds:NAME" download and prepare a data set not yet on this machine
+                (the names of `deeptoolkit data list` download on first use regardless).
             **options: the task's own fit arguments (`fit_options`), e.g. FaceVerifier's people.
         """
-        self._fit(self._new_run(data, labels, epochs=epochs, batch_size=batch_size, resume=resume, checkpoint_dir=checkpoint_dir,
-                                tensorboard=tensorboard, callbacks=callbacks, verbose=verbose, **options))
+        with tfds_source.downloads_allowed(download):
+            self._fit(self._new_run(data, labels, epochs=epochs, batch_size=batch_size, resume=resume, checkpoint_dir=checkpoint_dir,
+                                    tensorboard=tensorboard, callbacks=callbacks, verbose=verbose, **options))
         return self
 
     def _new_run(self, data, labels, epochs=None, batch_size=None, resume=False, checkpoint_dir=None, tensorboard=None,
@@ -204,6 +208,8 @@ class Task:
         if resume and checkpoint_dir is None:
             raise DeeptoolkitError("resume=True needs the checkpoint_dir of the interrupted run. Received: checkpoint_dir=None")
         self._check_config()
+        if catalog.known(data):  # a standard data set by name: downloaded into the cache on first use
+            data = catalog.get(data)
         run = Run(data=data, labels=labels, epochs=self.config.get("epochs") if epochs is None else epochs,
                   batch_size=self.config.get("batch_size") if batch_size is None else batch_size, verbose=verbose,
                   seed=self.config.get("seed"), options={name: options.get(name) for name in self.fit_options},

@@ -58,8 +58,9 @@ class Captioner(EncoderDecoderTask):
         backbone: "resnet" (the ImageClassifier's ResNet, trained from scratch with the
             decoder) or a keras.applications model name ("MobileNetV2", "ResNet50",
             "EfficientNetB0", ...), frozen, with its weights read from `backbone_weights`.
-        backbone_weights: path of that model's weights file without top layers (nothing is
-            downloaded); only read when training starts, then saved inside the model.
+        backbone_weights: "imagenet" (keras.applications downloads them once into
+            ~/.keras/models) or the path of that model's weights file without top layers; only
+            read when training starts, then saved inside the model.
         depth, width: the ResNet encoder (depth 6n + 2; widths width, 2x, 4x).
         augment: random shifts, rotations, zooms and left-right mirroring of the images while
             training the ResNet: a regulariser for photos, off by default because mirroring

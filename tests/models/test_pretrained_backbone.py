@@ -21,9 +21,18 @@ def test_scaling_matches_preprocess_input(mode, reference):
     np.testing.assert_allclose(np.asarray(ours), reference(images.copy()), rtol=1e-5, atol=1e-4)
 
 
-def test_weights_come_from_a_file_and_nothing_is_downloaded(tmp_path):
-    with pytest.raises(DeeptoolkitError, match="downloads nothing"):
+def test_weights_come_from_a_file_or_imagenet_with_clear_errors(tmp_path, monkeypatch):
+    with pytest.raises(DeeptoolkitError, match="backbone_weights='imagenet'"):
         pretrained_backbone.applications_grid("MobileNetV2", None, (64, 64))
+
+    def offline(*args, **kwargs):
+        raise Exception("URL fetch failure on https://storage.googleapis.com/...: [Errno -2] Name or service not known")
+
+    from keras.src.utils import file_utils
+
+    monkeypatch.setattr(file_utils, "get_file", offline)
+    with pytest.raises(DeeptoolkitError, match="Could not download MobileNetV2's ImageNet weights.*backbone_weights=PATH"):
+        pretrained_backbone.applications_grid("MobileNetV2", "imagenet", (64, 64))
     with pytest.raises(DeeptoolkitError, match="does not exist"):
         pretrained_backbone.applications_grid("MobileNetV2", tmp_path / "missing.h5", (64, 64))
     with pytest.raises(DeeptoolkitError, match="keras.applications model among"):
