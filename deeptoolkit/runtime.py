@@ -39,6 +39,19 @@ def check_settings(precision="auto", distribute=None, jit_compile="auto", seed=N
         raise DeeptoolkitError(f"seed must be an integer or None. Received: seed={seed!r}")
 
 
+def check_backend(task_name, any_backend):
+    """Refuse, with one clear error, a task that needs Keras's TensorFlow backend under another.
+
+    Every task reads its data with tf.data, which feeds any backend; the graphs in
+    `deeptoolkit.models` import only keras. What ties a task to TensorFlow is inference wrapped in
+    tf.function (the decoding loops, MemNN's attention readout)."""
+    backend = keras.backend.backend()
+    if backend != "tensorflow" and not any_backend:
+        raise DeeptoolkitError(f"{task_name} runs on Keras's TensorFlow backend only (its inference is a tf.function); "
+                               f"KERAS_BACKEND is {backend!r}. Set KERAS_BACKEND=tensorflow, or train its graph from "
+                               "deeptoolkit.models directly (benchmarks/gpu.py does so on any backend)")
+
+
 def resolve_precision(precision="auto", bfloat16_on_cpu=False):
     """The dtype policy name that `precision` means on this machine.
 

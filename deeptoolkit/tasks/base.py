@@ -88,11 +88,14 @@ class Task:
     # jit_compile="auto" on a CPU: True where the task measured faster under XLA at the same
     # quality (benchmarks/precision.py; see runtime.resolve_jit_compile).
     xla_on_cpu = False
+    # Whether the task runs under a Keras backend other than TensorFlow (checked: tests/test_backends.py).
+    any_backend = False
 
     def __init__(self, **config):
         # As a scikit-learn estimator: keep the arguments and learn nothing yet; unlike one,
         # refuse values that cannot work now rather than at the end of a long fit's set-up.
         self.config = dict(config)
+        runtime.check_backend(type(self).__name__, self.any_backend)
         self._check_config()
         self.model = None
         self.state = {}

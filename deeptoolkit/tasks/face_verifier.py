@@ -84,6 +84,9 @@ class FaceVerifier(Task):
         precision, distribute, seed, jit_compile: see `deeptoolkit.runtime`.
     """
 
+    # fit, predict and evaluate run under KERAS_BACKEND=jax too (tests/test_backends.py).
+    any_backend = True
+
     takes_labels = True
     fit_options = ("people",)
 

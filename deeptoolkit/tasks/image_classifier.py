@@ -62,6 +62,9 @@ class ImageClassifier(Task):
         jit_compile: XLA for the training step: "auto", True or False.
     """
 
+    # fit, predict and evaluate run under KERAS_BACKEND=jax too (tests/test_backends.py).
+    any_backend = True
+
     takes_labels = True
 
     def __init__(self, architecture="lenet5", depth=8, width=None, augment=True, dropout=0.25,

@@ -1,22 +1,21 @@
 import io
+import os
 
 import numpy as np
 import pytest
 
+import deeptoolkit
 from deeptoolkit import registry
-from tests.tiny_tasks import TINY
+
+
+LEGACY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "legacy")
 
 
 @pytest.fixture(scope="session")
-def served_models(tmp_path_factory):
-    """One tiny fitted model of each of the six tasks, by name."""
-    folder = tmp_path_factory.mktemp("served")
-    models = {}
-    for name, (config, data) in TINY.items():
-        task = registry.task_class(registry.TASKS[name])(**config, epochs=1, seed=0)
-        task.fit(data(folder), verbose=0)
-        models[name.replace("-", "_")] = task
-    return models
+def served_models():
+    """One tiny trained model of each of the six tasks, by name: the saved fixtures of
+    tests/fixtures/legacy (LeNet-5 on the digits, 32x32 faces and scenes, the phrasebook, stories)."""
+    return {name.replace("-", "_"): deeptoolkit.load(os.path.join(LEGACY, name.replace("-", "_") + ".dtk")) for name in registry.TASKS}
 
 
 def png(array):

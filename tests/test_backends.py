@@ -1,0 +1,57 @@
+"""The graphs run on any Keras backend (JAX here, on CPU); task classes work there or refuse at once."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+pytest.importorskip("jax")  # in the test extra: CI has it
+
+
+def under_jax(*args, timeout=600):
+    env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3", "JAX_PLATFORMS": "cpu"}
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_every_graph_trains_under_jax_in_float32_and_bfloat16():
+    done = under_jax("benchmarks/gpu.py", "--smoke", "--steps", "1", "--precisions", "float32", "mixed_bfloat16")
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["backend"] == "jax"
+    rows = {(row["graph"], row["precision"]): row for row in report["rows"]}
+    graphs = {"resnet20", "char_lstm", "seq2seq", "captioner", "face_embedding", "memn2n"}
+    assert set(rows) == {(g, p) for g in graphs for p in ("float32", "mixed_bfloat16")}
+    for (graph, precision), row in rows.items():
+        assert math.isfinite(row["loss"]) and row["samples_per_s"] > 0, row
+        # One step from the same start: bfloat16's rounding moves the loss a little, not the model.
+        assert row["loss"] == pytest.approx(rows[(graph, "float32")]["loss"], rel=0.05), (graph, precision)
+
+
+def test_task_classes_work_under_jax_or_refuse_at_construction():
+    script = """
+import numpy as np
+from deeptoolkit import CharRNN, Captioner, FaceVerifier, ImageClassifier, MemNN, Translator
+from deeptoolkit.errors import DeeptoolkitError
+for task in (CharRNN, Translator, Captioner, MemNN):
+    try:
+        task()
+        print("constructed", task.__name__)
+    except DeeptoolkitError as error:
+        print("refused", task.__name__, str(error))
+FaceVerifier()
+rng = np.random.default_rng(0)
+images, labels = rng.uniform(0, 255, (40, 8, 8)).astype("float32"), np.arange(40) % 2
+classifier = ImageClassifier(epochs=1, batch_size=8, seed=0).fit(images, labels, verbose=0)
+print("predicted", classifier.predict(images[0])[0]["label"] in ("0", "1"))
+"""
+    done = under_jax("-c", script)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    refused = [line for line in lines if line.startswith("refused")]
+    assert [line.split()[1] for line in refused] == ["CharRNN", "Translator", "Captioner", "MemNN"]
+    assert all("TensorFlow backend only" in line and "'jax'" in line for line in refused)
+    assert "predicted True" in lines
