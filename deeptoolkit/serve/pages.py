@@ -3,6 +3,8 @@ needs (style and script) is inline: nothing is fetched from outside the machine.
 
 import html
 
+from deeptoolkit.data.story_world import REVIEW_STORY
+
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:920px;margin:24px auto;padding:0 16px;color:#222}
 h1{font-size:1.5em;margin-bottom:0}.task{color:#666;margin-top:4px}a{color:#1a5fb4}
@@ -128,17 +130,7 @@ run(document.getElementById('form'), 'caption', () => { const f = new FormData()
   attend(words, d.attention, 0); });
 """),
     "MemNN": ("""
-<form id="form"><label>A story (one sentence per line)</label><textarea id="story">bilbo travelled to the cave .
-gollum dropped the ring there .
-bilbo took the ring .
-bilbo went back to the shire .
-bilbo left the ring there .
-frodo got the ring .
-frodo journeyed to mount-doom .
-frodo dropped the ring there .
-sauron died .
-frodo went back to the shire .
-bilbo travelled to the grey-havens .</textarea>
+<form id="form"><label>A story (one sentence per line)</label><textarea id="story">REVIEW_STORY</textarea>
 <label>A question</label><input type="text" id="question" value="where is the ring ?"><button type="submit">Answer</button></form>""", """
 run(document.getElementById('form'), 'answer', () => [{story: document.getElementById('story').value,
   question: document.getElementById('question').value}, true], d => {
@@ -160,6 +152,7 @@ def _page(title, body, script=""):
 def model_page(name, task):
     kind = type(task).__name__
     form, script = FORMS[kind]
+    form = form.replace("REVIEW_STORY", html.escape(REVIEW_STORY))  # the review's story, the one copy
     body = (f'<p><a href="/">all models</a> · <a href="/api">API</a></p><h1>{html.escape(name)}</h1>'
             f'<p class="task">{kind}</p>{form}' + ("" if 'id="result"' in form else '<div id="result"></div>'))
     return _page(f"{name} · deeptoolkit", body, script)
