@@ -100,7 +100,7 @@ def fetch(data_set):
     folder = folder_of(data_set)
     for index, remote in enumerate(data_set.files):
         pinned = os.path.join(folder, remote.filename + ".sha256")
-        expected = remote.sha256 or (open(pinned).read().strip() if os.path.isfile(pinned) else None)
+        expected = remote.sha256 or _read_pinned(pinned)
         extracted = os.path.join(folder, "extracted")
         if index == 0 and data_set.archive and os.path.isdir(extracted):
             continue
@@ -112,6 +112,14 @@ def fetch(data_set):
             downloads.extract(path, extracted)
             os.remove(path)  # the extracted folder is what is kept; its hash stays pinned beside it
     return folder
+
+
+def _read_pinned(path):
+    """The SHA-256 pinned at a first download, or None."""
+    if not os.path.isfile(path):
+        return None
+    with open(path) as handle:
+        return handle.read().strip()
 
 
 def get(spec):

@@ -39,7 +39,8 @@ def create_app(models, settings=None):
     settings = settings or actions.Settings()
     app = FastAPI(title="deeptoolkit", description="Trained deeptoolkit models: a JSON API and a page per model.",
                   docs_url=None, redoc_url=None)
-    known = {name: {action for action, _, _ in actions.routes(name, task, settings)} for name, task in models.items()}
+    served = {name: actions.routes(name, task, settings) for name, task in models.items()}
+    known = {name: {action for action, _, _ in routes} for name, routes in served.items()}
 
     @app.exception_handler(DeeptoolkitError)
     async def bad_input(request, error):
@@ -80,8 +81,8 @@ def create_app(models, settings=None):
         return [{"name": name, "task": registry.name_of(type(task).__name__), "actions": sorted(known[name])}
                 for name, task in models.items()]
 
-    for name, task in models.items():
-        for action, endpoint, summary in actions.routes(name, task, settings):
+    for name, routes in served.items():
+        for action, endpoint, summary in routes:
             app.post(f"/models/{name}/{action}", summary=summary, tags=[name])(endpoint)
 
     @app.get("/models/{name}", response_class=HTMLResponse, include_in_schema=False)

@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import shutil
 import tempfile
 
 from fastapi import HTTPException
@@ -34,10 +35,4 @@ def saved_uploads(limit_bytes, **uploads):
             paths[field] = path
         yield paths
     finally:
-        for path in paths.values():
-            with contextlib.suppress(OSError):
-                os.remove(path)
-        with contextlib.suppress(OSError):
-            for name in os.listdir(folder):
-                os.remove(os.path.join(folder, name))
-            os.rmdir(folder)
+        shutil.rmtree(folder, ignore_errors=True)

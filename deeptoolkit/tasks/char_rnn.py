@@ -90,7 +90,7 @@ class CharRNN(Task):
 
     @property
     def _unit_name(self):
-        return "word" if self.vocabulary.unit == "word" else "character"
+        return "word" if self.config["unit"] == "word" else "character"
 
     # ----------------------------------------------------------------- training
     def _training_data(self, run):
@@ -157,7 +157,7 @@ class CharRNN(Task):
         unknown = vocabulary.unknown(prime)
         if unknown:
             log.warning("prime: %d %s(s) never seen in training, read as unknown: %s", len(unknown), self._unit_name,
-                        " ".join(unknown) if vocabulary.unit == "word" else "".join(unknown))
+                        " ".join(unknown) if self.config["unit"] == "word" else "".join(unknown))
         if length == 0:
             return ""
         ids = self._writer().sample(primed[None], length, temperature, top_k, top_p, seed)
