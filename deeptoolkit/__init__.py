@@ -12,9 +12,11 @@ classes do not pay TensorFlow's start-up time.
 import importlib
 import os
 
-# TensorFlow's C++ start-up chatter is noise for a toolkit's users; errors still show.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+from deeptoolkit import quiet_start  # noqa: E402
+
+quiet_start.install()
 
 from deeptoolkit import registry  # noqa: E402
 from deeptoolkit.errors import DeeptoolkitError, ModelFileError, NotFittedError  # noqa: E402

@@ -5,11 +5,12 @@ The split has to happen before TensorFlow initialises its devices, hence at impo
 
 import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+import pytest
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import deeptoolkit  # first: TensorFlow loads as the toolkit loads it, without its start-up log lines
+
+import tensorflow as tf
 
 _cpus = tf.config.list_physical_devices("CPU")
 tf.config.set_logical_device_configuration(_cpus[0], [tf.config.LogicalDeviceConfiguration()] * 2)
@@ -20,7 +21,6 @@ GPUS = tf.config.list_physical_devices("GPU")
 without_gpu = pytest.mark.skipif(bool(GPUS), reason="checks the choice made on a machine without a GPU")
 with_gpu = pytest.mark.skipif(not GPUS, reason="checks the choice made on a machine with a GPU")
 
-import deeptoolkit  # noqa: E402
 from deeptoolkit.data.images import load_digits  # noqa: E402
 
 # Small but real: enough epochs for LeNet-5 to be far above chance on the digits.

@@ -2,20 +2,14 @@ import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from deeptoolkit.cli import main
+from tests import cli_helpers
 from tests.conftest import write_image
 
 
 @pytest.fixture
 def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(main, [str(a) for a in args])
-
-    return invoke
+    return cli_helpers.run
 
 
 def _one_line_error(result, *fragments):

@@ -1,4 +1,4 @@
-"""Downloads into the data cache: keras.utils.get_file with a SHA-256 check, a mirror, safe
+"""Downloads into the data cache: urllib with a SHA-256 check, a mirror, safe
 extraction, and nothing left behind by a download that failed.
 
     $DEEPTOOLKIT_DATA          the cache (default ~/.keras/datasets/deeptoolkit)
@@ -8,9 +8,12 @@ extraction, and nothing left behind by a download that failed.
 import hashlib
 import os
 import shutil
+import sys
 import tarfile
 import tempfile
+import urllib.error
 import urllib.parse
+import urllib.request
 import zipfile
 
 from deeptoolkit.errors import DeeptoolkitError
@@ -37,29 +40,66 @@ def sha256(path):
     return digest.hexdigest()
 
 
-def download(url, filename, folder, expected_sha256=None):
+def download(url, filename, folder, expected_sha256=None, progress=None):
     """The path of `filename` in `folder`, downloaded from `url` (mirrored) unless already there
-    with the expected hash. A failed, interrupted or mismatching download leaves nothing."""
-    import keras
+    with the expected hash. A failed, interrupted or mismatching download leaves nothing.
 
+    Plain urllib rather than keras.utils.get_file: fetching a file should not wait for
+    TensorFlow to load. `progress(done, total)` is called as bytes arrive (total None if unknown);
+    by default a line on the terminal, and nothing where the output is not one."""
     os.makedirs(folder, exist_ok=True)
     target = os.path.join(folder, filename)
+    if os.path.isfile(target) and (expected_sha256 is None or sha256(target) == expected_sha256):
+        return target
     origin = mirrored(url)
+    partial = target + ".part"
     try:
-        path = keras.utils.get_file(filename, origin, file_hash=expected_sha256, hash_algorithm="sha256", cache_dir=folder,
-                                    cache_subdir="")
-    except ValueError as error:  # the hash did not match: keras keeps the file, we do not
-        _remove(target)
-        raise DeeptoolkitError(f"The download of {origin} does not have the expected SHA-256 {expected_sha256}: it was deleted. "
-                               f"Try again, or place a good copy at {target}") from error
+        with urllib.request.urlopen(origin, timeout=60) as response, open(partial, "wb") as out:
+            _copy(response, out, progress or _terminal_progress(origin))
     except Exception as error:  # noqa: BLE001 - no network, a refused or interrupted transfer
-        _remove(target)
+        _remove(partial)
         raise DeeptoolkitError(f"Could not download {origin} ({_reason(error)}). Without a network, download it elsewhere and "
                                f"place it at {target}, or set DEEPTOOLKIT_DATA_MIRROR to a mirror") from None
-    return path
+    if expected_sha256 is not None and sha256(partial) != expected_sha256:
+        _remove(partial)
+        raise DeeptoolkitError(f"The download of {origin} does not have the expected SHA-256 {expected_sha256}: it was deleted. "
+                               f"Try again, or place a good copy at {target}")
+    os.replace(partial, target)
+    return target
+
+
+def _copy(response, out, progress):
+    length = response.headers.get("Content-Length")
+    total = int(length) if length and length.isdigit() else None
+    done = 0
+    for block in iter(lambda: response.read(1 << 16), b""):
+        out.write(block)
+        done += len(block)
+        progress(done, total)
+    if total is not None and done < total:
+        raise OSError(f"the transfer stopped after {done} of {total} bytes")
+    progress(None, None)
+
+
+def _terminal_progress(origin):
+    """Report bytes received on one rewritten terminal line; silent where stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        return lambda done, total: None
+
+    def report(done, total):
+        if done is None:
+            sys.stderr.write("\n")
+        else:
+            size = f"{done / 1e6:.1f} of {total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
+            sys.stderr.write(f"\rdownloading {origin}: {size}")
+        sys.stderr.flush()
+
+    return report
 
 
 def _reason(error):
+    if isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError):
+        error = error.reason  # "Name or service not known", not "<urlopen error [Errno -2] ...>"
     return " ".join(str(error).split())[:200] or type(error).__name__
 
 
