@@ -22,6 +22,8 @@ def group():
 @common.task_option(TASK, "units", type=click.IntRange(min=1), help="LSTM units per layer.")
 @common.task_option(TASK, "layers", type=click.IntRange(min=1), help="Stacked LSTM layers.")
 @common.task_option(TASK, "dropout", type=click.FloatRange(0, 1, max_open=True), help="Between the LSTMs.")
+@common.task_option(TASK, "tie_embeddings", type=click.BOOL, show_default="tied for words",
+                    help="Whether the output layer reads the input embedding (true/false).")
 @friendly_errors
 def train(training, **network):
     """Train on --data (a UTF-8 file or folder, tfds:NAME; default: Python's own help texts) and save OUT/model.dtk."""

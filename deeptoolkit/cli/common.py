@@ -79,7 +79,8 @@ def task_option(task, name, **kwargs):
     flag = "--" + name.replace("_", "-")
     if isinstance(default, bool) and "type" not in kwargs:
         return click.option(flag, name, is_flag=True, default=default, **kwargs)
-    return click.option(flag, name, default=default, show_default=True, **kwargs)
+    kwargs.setdefault("show_default", True)
+    return click.option(flag, name, default=default, **kwargs)
 
 
 def none_for(word):

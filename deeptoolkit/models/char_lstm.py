@@ -11,19 +11,31 @@ Two Keras models share one set of layers:
 
 import keras
 from keras import layers
+from keras_hub.layers import ReversibleEmbedding
 
 
-def char_lstm(vocab_size, embedding_dim=64, units=512, num_layers=2, dropout=0.2):
+def char_lstm(vocab_size, embedding_dim=64, units=512, num_layers=2, dropout=0.2, tie_embeddings=False):
+    """`tie_embeddings`: the output layer is the input embedding, transposed (Press and Wolf 2017;
+    Inan et al. 2017), after a projection of the LSTM's output to the embedding's width: one table
+    learns from both the units a symbol follows and those it precedes."""
     characters = keras.Input((None,), dtype="int32", name="characters")
-    x = layers.Embedding(vocab_size, embedding_dim, name="embedding")(characters)
+    embedding = (ReversibleEmbedding(vocab_size, embedding_dim, name="embedding") if tie_embeddings
+                 else layers.Embedding(vocab_size, embedding_dim, name="embedding"))
+    x = embedding(characters)
     for i in range(num_layers):
         # return_state so that the stepper can read the states from these very layers.
         x = lstm_layer(units, i)(x)[0]
         if dropout:
             x = layers.Dropout(dropout, name=f"dropout_{i}")(x)
+    return keras.Model(characters, output_logits(x, embedding, vocab_size, tie_embeddings), name="char_lstm")
+
+
+def output_logits(x, embedding, vocab_size, tie_embeddings):
     # Logits in float32 whatever the compute precision: the loss and sampling read them.
-    logits = layers.Dense(vocab_size, dtype="float32", name="logits")(x)
-    return keras.Model(characters, logits, name="char_lstm")
+    if not tie_embeddings:
+        return layers.Dense(vocab_size, dtype="float32", name="logits")(x)
+    x = layers.Dense(embedding.output_dim, name="projection")(x)
+    return layers.Activation("linear", dtype="float32", name="logits")(embedding(x, reverse=True))
 
 
 def lstm_layer(units, index):
@@ -46,5 +58,9 @@ def char_lstm_stepper(model):
         x, h_out, c_out = layer(x, initial_state=[h, c])
         states_in += [h, c]
         states_out += [h_out, c_out]
-    logits = model.get_layer("logits")(x)
+    embedding = model.get_layer("embedding")
+    if isinstance(embedding, ReversibleEmbedding):
+        logits = model.get_layer("logits")(embedding(model.get_layer("projection")(x), reverse=True))
+    else:
+        logits = model.get_layer("logits")(x)
     return keras.Model([characters, *states_in], [logits, *states_out], name="char_lstm_stepper")

@@ -20,7 +20,8 @@ CLASSES = {
 }
 TEMPLATES = ("i saw a {colour} {animal} on {day} .", "the {animal} ate {number} apples .", "on {day} we painted the house {colour} .",
              "my {animal} has {number} friends .", "we meet every {day} at {number} .", "her {colour} hat fell on the {animal} .")
-SMALL = dict(unit="word", sequence_length=20, embedding_dim=16, units=32, layers=1, epochs=6, patience=0, sample_length=0, seed=0)
+SMALL = dict(unit="word", sequence_length=20, embedding_dim=16, units=32, layers=1, epochs=6, learning_rate=1e-2, patience=0,
+             sample_length=0, seed=0)
 
 
 def planted_corpus(lines, seed):
@@ -88,3 +89,17 @@ def test_the_vocabulary_keeps_the_most_frequent_words_and_puts_text_back():
     assert units.decode(units.encode("the cat sat .\nthe dog")) == " the cat sat.\nthe <unk>"
     assert tokenize("Don't stop: 42 dogs") == ["don't", "stop", ":", "42", "dogs"]
     assert np.array_equal(units.encode("CAT"), [2])
+
+
+def test_a_word_model_ties_its_output_to_its_embedding_and_keeps_it_when_loaded(words, tmp_path):
+    import keras
+
+    table = words.model.get_layer("embedding").embeddings
+    scored_by_the_table = [w for w in words.model.weights if tuple(w.shape) in {tuple(table.shape), tuple(table.shape)[::-1]}]
+    assert len(scored_by_the_table) == 1  # one table of word vectors, read at the input and at the output
+    loaded = deeptoolkit.load(words.save(tmp_path / "tied.dtk"))
+    assert loaded.generate("i saw a", 8, temperature=0) == words.generate("i saw a", 8, temperature=0)
+    untied = CharRNN(**{**SMALL, "epochs": 1, "tie_embeddings": False}).fit(planted_corpus(200, 1), verbose=0)
+    assert isinstance(untied.model.get_layer("logits"), keras.layers.Dense)
+    with pytest.raises(DeeptoolkitError, match="tie_embeddings must be None, True or False. Received: tie_embeddings='yes'"):
+        CharRNN(tie_embeddings="yes")
