@@ -93,12 +93,13 @@ def test_workers_lost_after_an_epoch_resume_from_their_backups(tmp_path):
         return [start(folder, "multiworker", tf_config, epochs=3, **run)
                 for folder, tf_config in zip(folders, multiworker.local_tf_configs(2))]
 
+    single = start(tmp_path / "single", epochs=3)
     for process in both(crash=1):
         process.communicate(timeout=300)
         assert process.returncode == 3
     assert (folders[0] / "checkpoints" / "backup").is_dir() and (folders[1] / "checkpoints" / "backup-worker-1").is_dir()
     resumed = [finish(process) for process in both(resume=True)]
-    uninterrupted = finish(start(tmp_path / "single", epochs=3))
+    uninterrupted = finish(single)
     # The resumed workers trained epochs 2 and 3 only, from the optimizer state of epoch 1.
     assert [len(r["loss"]) for r in resumed] == [2, 2]
     assert resumed[0]["steps"] == resumed[1]["steps"] == uninterrupted["steps"]
