@@ -1,3 +1,3 @@
-from deeptoolkit.cli import main
+from deeptoolkit.cli import run
 
-main()
+run()
