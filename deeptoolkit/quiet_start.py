@@ -48,8 +48,13 @@ def descriptor_2_captured():
         yield lambda: ""
         return
     os.dup2(scratch.fileno(), 2)
+
+    def written():
+        scratch.seek(0)
+        return scratch.read().decode("utf-8", "replace")
+
     try:
-        yield lambda: (scratch.seek(0), scratch.read().decode("utf-8", "replace"))[1]
+        yield written
     finally:
         sys.stderr.flush()
         os.dup2(saved, 2)

@@ -7,6 +7,8 @@ Layout of the archive:
 JSON and Keras's safe mode mean that loading a file never runs code from it (no pickle,
 no lambda layers). The archive is written beside its destination and moved into place
 with one rename, so a crash while saving leaves the previous file intact.
+
+`write_saved_model` writes a network as a TensorFlow SavedModel instead (`Task.export`).
 """
 
 import json
@@ -18,7 +20,7 @@ import zipfile
 
 import keras
 
-from deeptoolkit.errors import ModelFileError
+from deeptoolkit.errors import DeeptoolkitError, ModelFileError
 from deeptoolkit.version import FORMAT_VERSION, __version__
 
 META_NAME = "deeptoolkit.json"
@@ -113,3 +115,20 @@ def read_model(path, custom_objects=None):
                     f"Received: path={path!r}"
                 ) from error
             raise ModelFileError(f"The model inside this file could not be read ({error}). Received: path={path!r}") from error
+
+
+def write_saved_model(model, path):
+    """Write `model` as a TensorFlow SavedModel in the new or empty folder `path`, with one
+    endpoint `serve` that runs it for inference; returns `path`."""
+    path = os.fspath(path)
+    if os.path.isfile(path) or (os.path.isdir(path) and os.listdir(path)):
+        raise DeeptoolkitError(f"Expected a new or empty folder to export to. Received: path={path!r}, which is not empty")
+    import tensorflow as tf
+
+    # An explicit inference call: model.export's default call left dropout and augmentation on.
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    (spec,) = [tf.TensorSpec(tensor.shape, tensor.dtype, name=tensor.name) for tensor in model.inputs]
+    archive.add_endpoint(name="serve", fn=lambda inputs: model(inputs, training=False), input_signature=[spec])
+    archive.write_out(path, verbose=False)
+    return path

@@ -49,7 +49,7 @@ def test_input_space(tmp_path, monkeypatch, capsys):
 
 
 def test_lord_of_the_rings(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr("deeptoolkit.tasks.memnn.STORIES_TRAIN", (3000, 0))  # a smoke test: fewer generated stories
+    monkeypatch.setattr("deeptoolkit.data.story_questions.STORIES_TRAIN", (3000, 0))  # a smoke test: fewer generated stories
     out = run_app("lord_of_the_rings.py", "--epochs", 1, "--seed", 0, "--save", tmp_path / "lotr.dtk", "--set", "dim=8",
                   monkeypatch=monkeypatch, capsys=capsys)
     assert "held-out accuracy on generated stories" in out and "where is the ring ?" in out and "answers right" in out

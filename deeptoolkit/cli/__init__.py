@@ -71,17 +71,10 @@ def run():
     Everything the commands write is closed when they return."""
     try:
         main()
-    except SystemExit as done:
-        code = done.code
-    else:
-        code = 0
-    if code is None:
-        code = 0
-    elif not isinstance(code, int):
-        click.echo(code, err=True)
-        code = 1
-    if "tensorflow" not in sys.modules:
-        sys.exit(code)
+    except SystemExit as done:  # click's standalone mode always ends in one
+        if "tensorflow" not in sys.modules or not isinstance(done.code, (int, type(None))):
+            raise
+        code = done.code or 0
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

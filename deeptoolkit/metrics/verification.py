@@ -89,3 +89,11 @@ def confidence_slope(distances, same, threshold):
         return 10.0
     model = LogisticRegression(fit_intercept=False, C=100.0).fit(margin, np.asarray(same, bool))
     return float(max(model.coef_[0, 0], 1e-3))
+
+
+def verdict(distance, threshold, slope):
+    """(same, confidence) of one pair: same is distance <= threshold, confidence the calibrated
+    probability (`confidence_slope`) of that answer, so always >= 0.5."""
+    same = bool(distance <= threshold)
+    p_same = 1.0 / (1.0 + np.exp(-slope * (threshold - distance)))
+    return same, float(p_same if same else 1.0 - p_same)

@@ -16,7 +16,6 @@ for one input and a list for a list.
 """
 
 import copy
-import dataclasses
 import logging
 import math
 import os
@@ -36,6 +35,7 @@ from deeptoolkit.tasks.divergence import (
     NonFiniteLossGuard,
     diverged_message,
 )
+from deeptoolkit.tasks.run import Run, one_iterator_for_all_epochs, total_steps
 from deeptoolkit.tasks.run_callbacks import standard_callbacks
 
 log = logging.getLogger("deeptoolkit")
@@ -43,36 +43,6 @@ log = logging.getLogger("deeptoolkit")
 # Why evaluate() without data has nothing to score: the one wording of that error.
 NOT_SAVED = "the training data was given in memory and is not saved with the model"
 NOTHING_HELD_OUT = "nothing was held out (validation_split=0) and the data has no test split"
-
-
-@dataclasses.dataclass
-class Run:
-    """One call of `fit`, as every hook of a task sees it."""
-
-    data: object = None
-    labels: object = None
-    epochs: int = None
-    batch_size: int = None
-    verbose: object = "auto"
-    seed: int = None  # of this attempt: a task that restarts varies it
-    # The task's own fit arguments (`Task.fit_options`), and settings a task varies per attempt.
-    options: dict = dataclasses.field(default_factory=dict)
-    initial_weights: list = None  # train on from these (fine-tuning) instead of a fresh initialisation
-    resume: bool = False
-    checkpoint_dir: object = None
-    tensorboard: object = None
-    callbacks: list = dataclasses.field(default_factory=list)
-
-
-@dataclasses.dataclass
-class TrainingData:
-    """What a task's data preparation hands to `fit`: batched pipelines, their size, and anything
-    else the task's hooks read during this fit (held-out pairs to score, ...)."""
-
-    train: object
-    validation: object = None
-    steps_per_epoch: int = None
-    extras: dict = dataclasses.field(default_factory=dict)
 
 
 class Task:
@@ -258,7 +228,7 @@ class Task:
                 model = self._build_model(run)
             if run.initial_weights is not None:
                 model.set_weights(run.initial_weights)
-            arguments = self._compile_arguments(run, total_steps=_total_steps(training.steps_per_epoch, run.epochs))
+            arguments = self._compile_arguments(run, total_steps=total_steps(training.steps_per_epoch, run.epochs))
             arguments["optimizer"] = runtime.wrap_optimizer(arguments["optimizer"], precision)
             jit_compile = runtime.resolve_jit_compile(self.config.get("jit_compile", "auto"), xla_on_cpu=self.xla_on_cpu,
                                                       distribute=self.config.get("distribute"))
@@ -267,7 +237,7 @@ class Task:
 
         guard = NonFiniteLossGuard()
         callbacks = [guard] + self._callbacks(run, training) + standard_callbacks(self, run, training) + run.callbacks
-        train, steps_per_epoch = _one_iterator_for_all_epochs(training.train)
+        train, steps_per_epoch = one_iterator_for_all_epochs(training.train)
         try:
             history = model.fit(
                 train,
@@ -348,19 +318,7 @@ class Task:
         if model is None:
             raise DeeptoolkitError(f"{type(self).__name__} is not exported as a SavedModel: {what}. Only ImageClassifier "
                                    "(class probabilities) and FaceVerifier (face embeddings) are; serve it with `deeptoolkit serve`")
-        path = os.fspath(path)
-        if os.path.isfile(path) or (os.path.isdir(path) and os.listdir(path)):
-            raise DeeptoolkitError(f"Expected a new or empty folder to export to. Received: path={path!r}, which is not empty")
-        import keras
-        import tensorflow as tf
-
-        # An explicit inference call: model.export's default call left dropout and augmentation on.
-        archive = keras.export.ExportArchive()
-        archive.track(model)
-        (spec,) = [tf.TensorSpec(tensor.shape, tensor.dtype, name=tensor.name) for tensor in model.inputs]
-        archive.add_endpoint(name="serve", fn=lambda inputs: model(inputs, training=False), input_signature=[spec])
-        archive.write_out(path, verbose=False)
-        return path
+        return saving.write_saved_model(model, path)
 
     def _exported_model(self):
         """(the Keras model to export, None) or (None, why not)."""
@@ -406,27 +364,6 @@ class Task:
 def arguments(local_variables):
     """A constructor's arguments as a config dict, from its `locals()` taken first thing."""
     return {name: value for name, value in local_variables.items() if name not in ("self", "__class__")}
-
-
-def _one_iterator_for_all_epochs(dataset):
-    """(dataset, steps_per_epoch) for `model.fit`, so that one iterator serves every epoch.
-
-    Given a pipeline of known length, Keras opens a new iterator on it every epoch and drops
-    the old one, and dropping an iterator waits for tf.data's autotuning thread to wake up (up
-    to a second per epoch; docs/results-history.md, "Quick suite", session 9). Repeated, with the epoch
-    length stated, the one iterator lives through the whole fit; each pass of `repeat` iterates
-    the pipeline afresh, as a new iterator would. A multi-worker run splits each of these
-    global batches between the workers, so its epoch has the same number of steps. Pipelines of
-    unknown length are left as they are.
-    """
-    batches = int(dataset.cardinality())
-    if batches <= 0:
-        return dataset, None
-    return dataset.repeat(), batches
-
-
-def _total_steps(steps_per_epoch, epochs):
-    return None if steps_per_epoch is None else int(steps_per_epoch) * int(epochs)
 
 
 def load(path):

@@ -34,8 +34,9 @@ from deeptoolkit.models.show_attend_tell import (
     captioner_stepper,
     grid_shape,
 )
-from deeptoolkit.tasks.base import TrainingData, arguments
+from deeptoolkit.tasks.base import arguments
 from deeptoolkit.tasks.encoder_decoder import EncoderDecoderTask
+from deeptoolkit.tasks.run import TrainingData
 
 log = logging.getLogger("deeptoolkit")
 

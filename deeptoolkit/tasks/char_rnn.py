@@ -29,14 +29,10 @@ from deeptoolkit.data.word_units import UNITS, fit_units, units_from_dict
 from deeptoolkit.decoding import StepDecoder
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.models.char_lstm import char_lstm, char_lstm_stepper
-from deeptoolkit.tasks.base import (
-    NOTHING_HELD_OUT,
-    Task,
-    TrainingData,
-    arguments,
-)
+from deeptoolkit.tasks.base import NOTHING_HELD_OUT, Task, arguments
 from deeptoolkit.tasks.deprecation import renamed_argument
 from deeptoolkit.tasks.optimizers import clipped_adam
+from deeptoolkit.tasks.run import TrainingData
 
 log = logging.getLogger("deeptoolkit")
 

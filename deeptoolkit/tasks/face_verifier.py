@@ -29,13 +29,10 @@ from deeptoolkit.models.face_embedding import (
     face_embedding,
 )
 from deeptoolkit.models.resnet import check_depth
-from deeptoolkit.tasks.base import (
-    NOTHING_HELD_OUT,
-    Task,
-    TrainingData,
-    arguments,
-)
+from deeptoolkit.tasks.base import NOTHING_HELD_OUT, Task, arguments
+from deeptoolkit.tasks.held_out_verification import HeldOutVerification
 from deeptoolkit.tasks.optimizers import warmup_cosine
+from deeptoolkit.tasks.run import TrainingData
 
 log = logging.getLogger("deeptoolkit")
 
@@ -294,9 +291,7 @@ class FaceVerifier(Task):
         slope = self.state["confidence_slope"]
         results = []
         for distance, known, boxes in zip(distances, familiar, zip(first_boxes, second_boxes)):
-            same = bool(distance <= threshold)
-            p_same = 1.0 / (1.0 + np.exp(-slope * (threshold - distance)))
-            confidence = float(p_same if same else 1.0 - p_same)
+            same, confidence = verification.verdict(distance, threshold, slope)
             result = {"same": same, "distance": float(distance), "threshold": float(threshold),
                       "confidence": confidence if known is not False else min(confidence, OUT_OF_DOMAIN_CONFIDENCE),
                       "in_domain": known}
@@ -403,23 +398,3 @@ class FaceVerifier(Task):
 
 def _as_saved(selection):
     return selection if selection is None or isinstance(selection, str) else [str(p) for p in selection]
-
-
-class HeldOutVerification(keras.callbacks.Callback):
-    """Adds val_auc, val_accuracy (best threshold) and val_separation (d') on the held-out people's
-    pairs to each epoch's logs; early stopping watches val_separation."""
-
-    def __init__(self, validation):
-        super().__init__()
-        self.images, self.first, self.second, self.same = validation
-
-    def on_train_begin(self, logs=None):
-        self.embedder = embedding_part(self.model)  # once: a new model per epoch would retrace predict
-
-    def on_epoch_end(self, epoch, logs=None):
-        embeddings = self.embedder.predict(self.images, batch_size=256, verbose=0)
-        distances = verification.pair_distances(embeddings, self.first, self.second)
-        if logs is not None:
-            logs["val_auc"] = verification.roc_scores(distances, self.same)["auc"]
-            logs["val_accuracy"] = verification.accuracy(distances, self.same, verification.best_threshold(distances, self.same))
-            logs["val_separation"] = verification.separation(distances, self.same)

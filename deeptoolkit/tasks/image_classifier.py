@@ -32,8 +32,9 @@ from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.models.feature_stages import feature_map_model
 from deeptoolkit.models.lenet import lenet5
 from deeptoolkit.models.resnet import check_depth, resnet
-from deeptoolkit.tasks.base import Task, TrainingData, arguments
+from deeptoolkit.tasks.base import Task, arguments
 from deeptoolkit.tasks.optimizers import warmup_cosine
+from deeptoolkit.tasks.run import TrainingData
 
 ARCHITECTURES = ("lenet5", "resnet")
 

@@ -7,7 +7,6 @@
     reader.answer(story_text, "where is the ring ?")   # answer + attention of every hop
 """
 
-import collections
 import dataclasses
 import logging
 import os
@@ -16,23 +15,24 @@ import keras
 import numpy as np
 
 from deeptoolkit.checks import check_bool, check_choice, check_positive_int
-from deeptoolkit.data import babi, story_world
+from deeptoolkit.data import babi
 from deeptoolkit.data.pipeline import batched
 from deeptoolkit.data.story_encoding import StoryEncoding
+from deeptoolkit.data.story_questions import STORIES, STORIES_TEST, generated, load_questions, questions_dataset
 from deeptoolkit.errors import DeeptoolkitError
+from deeptoolkit.metrics.question_answering import answer_scores
 from deeptoolkit.models.memn2n import TYINGS, LinearStart, memn2n, with_attention
-from deeptoolkit.tasks.base import Task, TrainingData, arguments
+from deeptoolkit.tasks.base import Task, arguments
 from deeptoolkit.tasks.deprecation import renamed_argument
 from deeptoolkit.tasks.memnn_restarts import train_restarts
 from deeptoolkit.tasks.optimizers import warmup_cosine
+from deeptoolkit.tasks.run import TrainingData
 
 log = logging.getLogger("deeptoolkit")
 
-STORIES = "builtin:stories"
-# The embedded data: generated stories, the test part from another seed than the training part.
-# Many distinct stories seen few times beat few stories seen often (docs/results-history.md,
-# issue 27: 20k x 80 epochs 0.948, 200k x 8 0.99 held out, in the same time).
-STORIES_TRAIN, STORIES_TEST, STORIES_EPOCHS = (200_000, 0), (2_000, 1), 8
+# Generated stories: many distinct stories seen few times beat few stories seen often
+# (docs/results-history.md, issue 27: 20k x 80 epochs 0.948, 200k x 8 0.99 held out, in the same time).
+STORIES_EPOCHS = 8
 # Default length of training on bAbI files: about 6,400 steps, between 40 and 220 epochs
 # (benchmarks/README.md, "MemNN": 220 epochs of bAbI 1k matched the paper).
 TRAINING_STEPS, MIN_EPOCHS, MAX_EPOCHS = 6_400, 40, 220
@@ -43,34 +43,9 @@ STORIES_DIM, FILES_DIM = 100, 50
 STORIES_RATE, FILES_RATE = 0.01, 0.005
 OPTIMIZERS = ("sgd", "adam")
 
-# Parsed questions: read once per fit, whatever the number of restarts.
-Questions = collections.namedtuple("Questions", "train test spec")
-
-
 def _linear_start_lengths(linear_start):
     """linear_start as the list of lengths to try: a list as given, one value (or None) as [value]."""
     return list(linear_start) if isinstance(linear_start, (list, tuple)) else [linear_start]
-
-
-def load_questions(data):
-    """Questions(train, test or None, spec) for any accepted `data`."""
-    if isinstance(data, Questions):
-        return data
-    if data is None or data == STORIES:
-        return Questions(_generated(STORIES_TRAIN, STORIES), _generated(STORIES_TEST, STORIES + ":test"), STORIES)
-    if isinstance(data, str) and data.startswith("builtin:"):
-        raise DeeptoolkitError(f"Unknown built-in data set. Expected {STORIES!r}. Received: data={data!r}")
-    if not isinstance(data, (str, os.PathLike, list, tuple)):
-        raise DeeptoolkitError(f"Expected a bAbI file, a folder of them, a list of files or {STORIES!r}. Received: data of type {type(data).__name__}")
-    train_files, test_files = babi.babi_files(data)
-    train = [q for path in train_files for q in babi.read_babi_file(path)]
-    test = [q for path in test_files for q in babi.read_babi_file(path)] if test_files else None
-    return Questions(train, test, [os.path.abspath(p) for p in train_files])
-
-
-def _generated(count_and_seed, source):
-    """Questions of the embedded generated stories."""
-    return babi.parse_babi(story_world.generate_babi_lines(*count_and_seed), source, story_world.TASK_NAME)
 
 
 class MemNN(Task):
@@ -221,8 +196,8 @@ class MemNN(Task):
         split = self._validation_split(train)
         if split is not None:
             train, validation = [train[i] for i in split[0]], [train[i] for i in split[1]]
-        train_ds = batched(self._dataset(encoding, train), run.batch_size, shuffle=True, seed=run.seed)
-        validation_ds = batched(self._dataset(encoding, validation), run.batch_size) if validation else None
+        train_ds = batched(questions_dataset(encoding, train), run.batch_size, shuffle=True, seed=run.seed)
+        validation_ds = batched(questions_dataset(encoding, validation), run.batch_size) if validation else None
         # Averaged runs are scored where single runs are: the validation questions, else the training ones.
         scored = (encoding, validation, "validation") if validation else (encoding, train, "training")
         return TrainingData(train_ds, validation_ds, -(-len(train) // run.batch_size), extras={"scored": scored})
@@ -250,13 +225,6 @@ class MemNN(Task):
             kept.extend(indices[i] for i in split[0])
             held.extend(indices[i] for i in split[1])
         return (np.asarray(kept), np.asarray(held)) if held else None
-
-    @staticmethod
-    def _dataset(encoding, questions):
-        import tensorflow as tf
-
-        stories, asked, answers = encoding.encode(questions)
-        return tf.data.Dataset.from_tensor_slices(({"story": stories, "question": asked}, answers))
 
     def _build_model(self, run):
         return self._network()
@@ -410,31 +378,11 @@ class MemNN(Task):
         stories, asked, answers = encoding.encode(questions, unseen_answers=unseen_answers)
         probabilities = self.model.predict({"story": stories, "question": asked}, batch_size=batch_size or 256, verbose=0)
         correct = probabilities.argmax(axis=1) == answers
-        per_task = {}
-        for task in sorted({q.task for q in questions}):
-            mask = np.array([q.task == task for q in questions])
-            accuracy = float(correct[mask].mean())
-            per_task[task] = {"accuracy": accuracy, "error": 1.0 - accuracy, "questions": int(mask.sum())}
-        accuracy = float(correct.mean())
-        scores = {
-            "accuracy": accuracy,
-            "error": 1.0 - accuracy,
-            "questions": int(len(questions)),
-            "split": which,
-            "per_task": per_task,
-            "failed_tasks": sum(1 for scores in per_task.values() if scores["error"] > 0.05),
-            "unseen_answers": int((answers < 0).sum()),
-            "stories_cut": int(cut),
-        }
-        kinds = np.array([story_world.question_kind(q.story, q.question) or "" for q in questions])
-        if (kinds != "").any():
-            scores["per_kind"] = {kind: {"accuracy": float(correct[kinds == kind].mean()), "questions": int((kinds == kind).sum())}
-                                  for kind in story_world.KINDS if (kinds == kind).any()}
-        return scores
+        return answer_scores(questions, correct, which, unseen_answers=int((answers < 0).sum()), stories_cut=int(cut))
 
     def _evaluation_questions(self, data):
         if data is None and self._training_spec() == STORIES or data == STORIES:
-            return _generated(STORIES_TEST, STORIES + ":test"), "test"  # without generating the training stories
+            return generated(STORIES_TEST, STORIES + ":test"), "test"  # without generating the training stories
         if data is None:
             train, test, _ = load_questions(self._training_spec())
             if test is not None:

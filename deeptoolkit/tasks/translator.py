@@ -27,8 +27,9 @@ from deeptoolkit.models.seq2seq import (
     seq2seq_encoder,
     seq2seq_stepper,
 )
-from deeptoolkit.tasks.base import TrainingData, arguments
+from deeptoolkit.tasks.base import arguments
 from deeptoolkit.tasks.encoder_decoder import EncoderDecoderTask
+from deeptoolkit.tasks.run import TrainingData
 
 log = logging.getLogger("deeptoolkit")
 

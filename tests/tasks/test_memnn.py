@@ -6,7 +6,6 @@ import pytest
 
 import deeptoolkit
 from deeptoolkit import MemNN
-from deeptoolkit.tasks.memnn import STORIES, STORIES_EPOCHS, Questions
 from deeptoolkit.data.babi import parse_babi, read_babi_file, tokenize
 from deeptoolkit.data.story_world import (
     DROPS,
@@ -16,8 +15,10 @@ from deeptoolkit.data.story_world import (
     generate_babi_lines,
     question_kind,
 )
+from deeptoolkit.data.story_questions import STORIES, Questions
 from deeptoolkit.errors import DeeptoolkitError, NotFittedError
 from deeptoolkit.models.memn2n import LinearStart, memn2n, with_attention
+from deeptoolkit.tasks.memnn import STORIES_EPOCHS
 from tests.conftest import without_gpu
 
 STORY = "bilbo travelled to the cave .\nfrodo got the ring .\nfrodo journeyed to mount-doom .\nbilbo went back to the shire ."

@@ -9,27 +9,27 @@ import numpy as np
 import tensorflow as tf
 
 from deeptoolkit import FaceVerifier
-from deeptoolkit.tasks.base import _one_iterator_for_all_epochs
+from deeptoolkit.tasks.run import one_iterator_for_all_epochs
 
 
 def test_a_pipeline_of_known_length_is_repeated_with_its_length_as_the_epoch():
     dataset = tf.data.Dataset.range(10).batch(4)
-    repeated, steps = _one_iterator_for_all_epochs(dataset)
+    repeated, steps = one_iterator_for_all_epochs(dataset)
     assert steps == 3
     assert repeated.cardinality() == tf.data.INFINITE_CARDINALITY
     # Each pass is the pipeline iterated afresh: a reshuffling shuffle draws its next order.
     shuffled = tf.data.Dataset.range(8).shuffle(8, seed=1).batch(4)
     first, second = [b.numpy().tolist() for b in shuffled], [b.numpy().tolist() for b in shuffled]
     again = tf.data.Dataset.range(8).shuffle(8, seed=1).batch(4)
-    repeated, steps = _one_iterator_for_all_epochs(again)
+    repeated, steps = one_iterator_for_all_epochs(again)
     assert [b.numpy().tolist() for b in repeated.take(2 * steps)] == first + second
 
 
 def test_pipelines_of_unknown_or_endless_length_are_left_alone():
     unknown = tf.data.Dataset.range(10).filter(lambda x: x % 2 == 0).batch(2)
     endless = tf.data.Dataset.range(10).repeat()
-    assert _one_iterator_for_all_epochs(unknown) == (unknown, None)
-    assert _one_iterator_for_all_epochs(endless) == (endless, None)
+    assert one_iterator_for_all_epochs(unknown) == (unknown, None)
+    assert one_iterator_for_all_epochs(endless) == (endless, None)
 
 
 class _CountIterators(keras.callbacks.Callback):
