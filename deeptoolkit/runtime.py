@@ -16,9 +16,7 @@ import tensorflow as tf
 from deeptoolkit import multiworker
 from deeptoolkit.checks import check_choice
 from deeptoolkit.errors import DeeptoolkitError
-
-PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
-DISTRIBUTIONS = (None, "mirrored", "multiworker")
+from deeptoolkit.runtime_settings import DISTRIBUTIONS, JIT_COMPILE, PRECISIONS
 
 
 def gpu_compute_capabilities():
@@ -34,7 +32,7 @@ def check_settings(precision="auto", distribute=None, jit_compile="auto", seed=N
     """Raise DeeptoolkitError for a runtime setting that cannot work, without touching a device."""
     check_choice("precision", precision, PRECISIONS)
     check_choice("distribute", distribute, DISTRIBUTIONS)
-    check_choice("jit_compile", jit_compile, ("auto", True, False))
+    check_choice("jit_compile", jit_compile, JIT_COMPILE)
     if seed is not None and (not isinstance(seed, (int, np.integer)) or isinstance(seed, bool)):
         raise DeeptoolkitError(f"seed must be an integer or None. Received: seed={seed!r}")
 
@@ -117,7 +115,7 @@ def resolve_jit_compile(jit_compile="auto", xla_on_cpu=False, distribute=None):
     off: XLA on the CPU cannot compile the gradient exchange between replicas (tf2xla fails
     on the collective all-reduce of `multiworker`).
     """
-    check_choice("jit_compile", jit_compile, ("auto", True, False))
+    check_choice("jit_compile", jit_compile, JIT_COMPILE)
     if jit_compile == "auto" and not tf.config.list_physical_devices("GPU"):
         return bool(xla_on_cpu) and distribute is None
     return jit_compile

@@ -11,8 +11,10 @@ with one rename, so a crash while saving leaves the previous file intact.
 `write_saved_model` writes a network as a TensorFlow SavedModel instead (`Task.export`).
 """
 
+import importlib
 import json
 import os
+import pkgutil
 import shutil
 import tempfile
 import time
@@ -97,8 +99,18 @@ def read_meta(path):
     return meta
 
 
+def register_layers():
+    """Import every graph module, so that their registered layers are known to Keras (task modules
+    import them only when they build a graph)."""
+    import deeptoolkit.models
+
+    for module in pkgutil.iter_modules(deeptoolkit.models.__path__):
+        importlib.import_module(f"deeptoolkit.models.{module.name}")
+
+
 def read_model(path, custom_objects=None):
     """The Keras model inside a saved artefact, loaded in safe mode and uncompiled."""
+    register_layers()
     path = resolve_model_path(path)
     with tempfile.TemporaryDirectory(prefix="dtk-load-") as work:
         try:

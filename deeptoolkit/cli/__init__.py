@@ -20,7 +20,6 @@ else is a bug: a short message says where to report it, with the full traceback 
 file it names, and the exit status is 70 (EX_SOFTWARE).
 """
 
-import importlib
 import json
 import logging
 import os
@@ -32,7 +31,22 @@ from deeptoolkit import registry
 from deeptoolkit.cli.errors import friendly_errors
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The commands, with one group per task of the registry, made when first asked for (so that a
+    task registered at run time has its commands too)."""
+
+    def list_commands(self, context):
+        return sorted(set(super().list_commands(context)) | set(registry.TASKS))
+
+    def get_command(self, context, name):
+        if name in registry.TASKS and name not in self.commands:
+            from deeptoolkit.cli.common import task_group
+
+            self.add_command(task_group(name), name)
+        return super().get_command(context, name)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="deeptoolkit")
 def main():
     """Deep learning's landmark applications, one command each."""
@@ -60,9 +74,6 @@ from deeptoolkit.cli.serve import export, serve  # noqa: E402
 main.add_command(data_group)
 main.add_command(serve)
 main.add_command(export)
-
-for _name in registry.TASKS:
-    main.add_command(importlib.import_module(registry.cli_module_name(_name)).group, _name)
 
 
 def run():

@@ -16,10 +16,10 @@ import tensorflow as tf
 from PIL import Image, UnidentifiedImageError
 
 from deeptoolkit.errors import DeeptoolkitError
+from deeptoolkit.inputs import IMAGE_EXTENSIONS, expand_images  # noqa: F401 (read here by the tasks)
 
 log = logging.getLogger("deeptoolkit")
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".pgm")
 _PILLOW_ONLY = (".pgm",)
 
 
@@ -36,23 +36,6 @@ def probe_image(path):
             return image.height, image.width, channels
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return None
-
-
-def expand_images(items):
-    """Image paths of `items` (paths of files or folders, or one path): files as given, each
-    folder as its image files sorted by name. A folder without any is an error."""
-    items = [items] if isinstance(items, (str, os.PathLike)) else list(items)
-    paths = []
-    for item in items:
-        item = os.fspath(item)
-        if not os.path.isdir(item):
-            paths.append(item)
-            continue
-        found = sorted(entry.path for entry in os.scandir(item) if entry.is_file() and entry.name.lower().endswith(IMAGE_EXTENSIONS))
-        if not found:
-            raise DeeptoolkitError(f"Expected image files in the folder ({', '.join(IMAGE_EXTENSIONS)}). Received: {item!r} has none")
-        paths.extend(found)
-    return paths
 
 
 def list_class_folder(folder):

@@ -1,20 +1,22 @@
-"""What each task answers over HTTP: its verbs as FastAPI routes, inputs and outputs as JSON.
+"""What each task answers over HTTP, made from its declared verbs (`deeptoolkit.declaration`).
 
-`routes(name, task, settings)` gives [(action, endpoint)] for one served model. Endpoints are
-plain functions: FastAPI runs them in its thread pool, off the event loop; each model answers
-one request at a time (its lock), as a Keras model's state is not shared safely between threads.
+`routes(name, task, settings)` gives [(action, endpoint, summary)] for one served model. A verb
+whose inputs include an image takes a multipart form (files and fields); any other takes a JSON
+body. Endpoints are plain functions: FastAPI runs them in its thread pool, off the event loop;
+each model answers one request at a time (its lock), as a Keras model's state is not shared
+safely between threads.
 """
 
+import inspect
 import threading
 from typing import Optional
 
-import numpy as np
 from fastapi import File, Form, HTTPException, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import Field, create_model
 
+from deeptoolkit.declaration import REQUIRED
+from deeptoolkit.json_ready import plain
 from deeptoolkit.serve.uploads import saved_uploads
-
-MAX_GENERATED = 5000  # units a single generate request may ask for
 
 
 class Settings:
@@ -25,97 +27,87 @@ class Settings:
         self.gallery = gallery
 
 
-def plain(value):
-    """JSON-ready copies of numpy scalars and arrays inside dicts and lists."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-class GenerateRequest(BaseModel):
-    prime: str = Field("\n", description="Text to start from.")
-    length: int = Field(200, ge=0, le=MAX_GENERATED, description="Characters (or words) to write.")
-    temperature: float = Field(1.0, ge=0)
-    top_k: Optional[int] = Field(None, ge=1)
-    top_p: Optional[float] = Field(None, gt=0, le=1)
-    seed: Optional[int] = None
-
-
-class TranslateRequest(BaseModel):
-    sentence: str
-    beam: Optional[int] = Field(None, ge=1, le=16)
-    attention: bool = Field(False, description="Also return the target x source attention matrix.")
-
-
-class AnswerRequest(BaseModel):
-    story: str = Field(..., description="One sentence per line, or sentences ending in full stops.")
-    question: str
-    top_k: int = Field(3, ge=1, le=20)
+# Why a setting a verb needs is missing: the server's own option that provides it.
+SETTING_FLAGS = {"gallery": "--gallery DIR"}
 
 
 def routes(name, task, settings):
-    """[(action, endpoint, summary)] of the served model `name`."""
+    """[(action, endpoint, summary)] of the served model `name`: one per served verb."""
     lock = threading.Lock()
-    kind = type(task).__name__
-    limit = settings.max_upload_bytes
+    return [(verb.name, _endpoint(name, task, verb, settings, lock), verb.summary) for verb in type(task).verbs if verb.served]
 
-    if kind == "ImageClassifier":
-        def predict(image: UploadFile = File(...), top_k: int = Form(5, ge=1)):
-            with saved_uploads(limit, image=image) as paths, lock:
-                return plain(task.predict(paths["image"], top_k=top_k)[0])
-        return [("predict", predict, "The classes of an uploaded image, best first, with probabilities.")]
 
-    if kind == "FaceVerifier":
-        def verify(first: UploadFile = File(...), second: UploadFile = File(...)):
-            with saved_uploads(limit, first=first, second=second) as paths, lock:
-                return plain(task.verify(paths["first"], paths["second"]))
+def _field(option):
+    """The pydantic Field of a declared option: its default, bounds and help."""
+    return Field(... if option.default is REQUIRED else option.default, description=option.help, **_bounds(option))
 
-        def identify(image: UploadFile = File(...), top_k: int = Form(5, ge=1)):
-            if settings.gallery is None:
-                raise HTTPException(400, "This server was started without a gallery: start it with --gallery DIR to identify")
-            with saved_uploads(limit, image=image) as paths, lock:
-                return {"matches": plain(task.identify(paths["image"], settings.gallery, top_k=top_k))}
-        return [("verify", verify, "Whether two uploaded photos show the same person."),
-                ("identify", identify, "The nearest people of the gallery to an uploaded photo.")]
 
-    if kind == "CharRNN":
-        def generate(request: GenerateRequest):
-            with lock:
-                text = task.generate(request.prime, request.length, temperature=request.temperature, top_k=request.top_k,
-                                     top_p=request.top_p, seed=request.seed)
-            return {"prime": request.prime, "text": text}
-        return [("generate", generate, "Text that follows a prime.")]
+def _form(option):
+    return Form(... if option.default is REQUIRED else option.default, description=option.help, **_bounds(option))
 
-    if kind == "Translator":
-        def translate(request: TranslateRequest):
-            with lock:
-                result = {"translation": task.translate(request.sentence, beam=request.beam)}
-                if request.attention and task.config["attention"] is not None:
-                    result["attention"] = plain(task.attention(request.sentence, beam=request.beam))
-            return result
-        return [("translate", translate, "The translation of a sentence, optionally with its attention matrix.")]
 
-    if kind == "Captioner":
-        def caption(image: UploadFile = File(...), beam: Optional[int] = Form(None, ge=1, le=16), attention: bool = Form(False)):
-            with saved_uploads(limit, image=image) as paths, lock:
-                if not attention:
-                    return {"caption": task.caption(paths["image"], beam=beam)}
-                result = task.caption(paths["image"], beam=beam, return_attention=True)
-            return {"caption": result["caption"], "words": result["words"], "attention": plain(result["attention"])}
-        return [("caption", caption, "A sentence describing an uploaded image, optionally with each word's attention grid.")]
+def _bounds(option):
+    bounds = {}
+    if option.low is not None:
+        bounds["gt" if option.low_open else "ge"] = option.low
+    if option.high is not None:
+        bounds["lt" if option.high_open else "le"] = option.high
+    return bounds
 
-    if kind == "MemNN":
-        def answer(request: AnswerRequest):
-            if not request.story.strip() or not request.question.strip():
-                raise HTTPException(400, "Expected a story and a question, both with words in them")
-            with lock:
-                return plain(task.answer(request.story, request.question, top_k=request.top_k))
-        return [("answer", answer, "The answer to a question about a story, with the sentences each hop attended to.")]
 
-    raise ValueError(f"no routes for {kind}")
+def _annotation(option):
+    kind = option.value_type(option.default)
+    return Optional[kind] if option.default is None else kind
+
+
+def _endpoint(name, task, verb, settings, lock):
+    uploads = [item for item in verb.inputs if item.kind == "image"]
+    texts = [item for item in verb.inputs if item.kind != "image"]
+
+    def answer(values):
+        for setting in verb.settings:
+            values[setting] = getattr(settings, setting)
+            if values[setting] is None:
+                raise HTTPException(400, f"This server was started without a {setting}: start it with "
+                                         f"{SETTING_FLAGS.get(setting, '--' + setting)} to {verb.name}")
+        for item in texts:
+            if not str(values[item.name]).strip():
+                raise HTTPException(400, f"Expected a {item.name} with words in it. Received: {item.name}={values[item.name]!r}")
+        method = getattr(task, verb.answer or verb.method_name)
+        inputs = [values.pop(item.name) for item in verb.inputs]
+        with lock:
+            result = method(*inputs, **values)
+        if isinstance(result, list) and any(item.many for item in verb.inputs):
+            result = result[0]  # one input per request: the answer for it
+        if isinstance(result, dict):
+            return plain(result)
+        echoed = {item.name: value for item, value in zip(verb.inputs, inputs) if item.kind != "image"}
+        echoed.update({o.name: values[o.name] for o in verb.options if o.value_type(o.default) is str})
+        return {**echoed, verb.answer_key or verb.name: plain(result)}
+
+    if uploads:
+        def endpoint(**values):
+            files = {item.name: values.pop(item.name) for item in uploads}
+            with saved_uploads(settings.max_upload_bytes, **files) as paths:
+                return answer({**values, **paths})
+
+        parameters = [inspect.Parameter(item.name, inspect.Parameter.KEYWORD_ONLY, default=File(..., description=item.help),
+                                        annotation=UploadFile) for item in uploads]
+        parameters += [inspect.Parameter(item.name, inspect.Parameter.KEYWORD_ONLY, default=Form(..., description=item.help),
+                                         annotation=str) for item in texts]
+        parameters += [inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=_form(o), annotation=_annotation(o))
+                       for o in verb.options]
+        endpoint.__signature__ = inspect.Signature(parameters)
+        return endpoint
+
+    fields = {item.name: (str, Field(..., description=item.help)) for item in texts}
+    fields.update({o.name: (_annotation(o), _field(o)) for o in verb.options})
+    request_model = create_model(f"{name}_{verb.name}_request".title().replace("_", ""), **fields)
+
+    def endpoint(request):
+        return answer(request.model_dump())
+
+    endpoint.__signature__ = inspect.Signature([inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                                                  annotation=request_model)])
+    return endpoint
+

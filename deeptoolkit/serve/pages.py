@@ -1,9 +1,11 @@
-"""The pages people use in the browser: one per served model, and an index. Everything a page
-needs (style and script) is inline: nothing is fetched from outside the machine."""
+"""The pages people use in the browser: one per served model, made from its task's declared verbs
+(a form per verb, its answer shown by the verb's view), and an index. Everything a page needs
+(style and script) is inline: nothing is fetched from outside the machine."""
 
 import html
+import json
 
-from deeptoolkit.data.story_world import REVIEW_STORY
+from deeptoolkit.serve import views
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:920px;margin:24px auto;padding:0 16px;color:#222}
@@ -23,7 +25,6 @@ padding:4px 10px;background:#e8eefb;color:#123;border:1px solid #bcd}.words butt
 
 COMMON_SCRIPT = """
 const api = (action) => location.pathname.replace(/\\/$/, '') + '/' + action;
-function show(id, html){document.getElementById(id).innerHTML = html;}
 function esc(s){return String(s).replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));}
 async function send(action, body, isJson){
   const options = {method:'POST', body: isJson ? JSON.stringify(body) : body};
@@ -53,94 +54,24 @@ function heatTable(rows, columns, weights){
     `<td style="background:rgba(26,95,180,${Math.min(1, w).toFixed(3)});color:${w > 0.5 ? '#fff' : '#222'}">${w.toFixed(2)}</td>`).join('') + '</tr>'; });
   return out + '</table>';
 }
-async function run(form, action, collect, render){
-  form.addEventListener('submit', async e => { e.preventDefault(); show('result', '<p>working...</p>');
-    try { const [body, isJson] = collect(); render(await send(action, body, isJson)); }
-    catch (err) { show('result', `<p class="error" id="error">${esc(err.message)}</p>`); } });
+function bind(formId, action, spec, view){
+  const form = document.getElementById(formId), out = document.getElementById(spec.result);
+  const id = name => spec.prefix + name;
+  spec.uploads.forEach(n => dropZone(id(n) + '-zone', id(n), id(n) + '-preview'));
+  form.addEventListener('submit', async e => { e.preventDefault(); out.innerHTML = '<p>working...</p>';
+    try {
+      const values = {...spec.forced};
+      spec.fields.forEach(f => { const el = document.getElementById(id(f.name)); const text = el.value;
+        values[f.name] = f.type === 'bool' ? el.checked : f.type === 'int' ? (text === '' ? null : parseInt(text))
+          : f.type === 'float' ? (text === '' ? null : parseFloat(text)) : text; });
+      let body = values, isJson = true;
+      if (spec.uploads.length) { body = new FormData(); isJson = false;
+        spec.uploads.forEach(n => body.append(n, document.getElementById(id(n)).files[0] || ''));
+        Object.entries(values).forEach(([k, v]) => { if (v !== null && !Number.isNaN(v)) body.append(k, v); }); }
+      views[view](await send(action, body, isJson), out, form);
+    } catch (err) { out.innerHTML = `<p class="error" id="error">${esc(err.message)}</p>`; } });
 }
 """
-
-FORMS = {
-    "ImageClassifier": ("""
-<form id="form"><label>An image</label><script>document.write(imageField('image', 'Drop an image here'))</script>
-<label>Classes shown</label><input type="text" id="top_k" value="5"><button type="submit">Classify</button></form>""", """
-dropZone('image-zone', 'image', 'image-preview');
-run(document.getElementById('form'), 'predict', () => { const f = new FormData();
-  f.append('image', document.getElementById('image').files[0] || ''); f.append('top_k', document.getElementById('top_k').value);
-  return [f, false]; }, data => show('result', `<p class="big">This looks like: <span id="top-label">${esc(data.label)}</span>
-  (${(100 * data.probability).toFixed(1)}%)</p><table class="scores">` + data.top_k.map(t => `<tr><td>${esc(t.label)}</td>
-  <td style="width:300px"><div class="bar" style="width:${(100 * t.probability).toFixed(1)}%"></div></td>
-  <td>${(100 * t.probability).toFixed(1)}%</td></tr>`).join('') + '</table>'));
-"""),
-    "FaceVerifier": ("""
-<form id="form"><div class="row"><div><label>First photo</label><script>document.write(imageField('first', 'Drop a photo'))</script></div>
-<div><label>Second photo</label><script>document.write(imageField('second', 'Drop a photo'))</script></div></div>
-<button type="submit">Same person?</button></form><div id="result"></div>
-<form id="identify"><label>Who is this? (against the server's gallery)</label>
-<script>document.write(imageField('image', 'Drop a photo'))</script><button type="submit">Identify</button></form>""", """
-['first', 'second', 'image'].forEach(n => dropZone(n + '-zone', n, n + '-preview'));
-run(document.getElementById('form'), 'verify', () => { const f = new FormData();
-  f.append('first', document.getElementById('first').files[0] || ''); f.append('second', document.getElementById('second').files[0] || '');
-  return [f, false]; }, d => show('result', `<p class="big" id="verdict" style="color:${d.same ? '#26a269' : '#c01c28'}">
-  ${d.same ? 'Same person' : 'Different people'}</p><p>confidence ${d.confidence.toFixed(2)}; distance ${d.distance.toFixed(3)},
-  threshold ${d.threshold.toFixed(3)}${d.in_domain === false ? '<br><b>These photos are unlike the ones the model was trained on: the answer is unsure.</b>' : ''}</p>`));
-run(document.getElementById('identify'), 'identify', () => { const f = new FormData();
-  f.append('image', document.getElementById('image').files[0] || ''); return [f, false]; },
-  d => show('result', '<table class="scores"><tr><th>person</th><th>distance</th><th>same?</th></tr>' + d.matches.map(m =>
-  `<tr><td>${esc(m.person)}</td><td>${m.distance.toFixed(3)}</td><td>${m.same ? 'yes' : 'no'}</td></tr>`).join('') + '</table>'));
-"""),
-    "CharRNN": ("""
-<form id="form"><label>Start from</label><textarea id="prime" style="min-height:4em">The </textarea>
-<div class="row"><div><label>Length</label><input type="text" id="length" value="300"></div>
-<div><label>Temperature</label><input type="text" id="temperature" value="0.8"></div>
-<div><label>Seed (empty: random)</label><input type="text" id="seed" value=""></div></div>
-<button type="submit">Write</button></form>""", """
-run(document.getElementById('form'), 'generate', () => { const seed = document.getElementById('seed').value;
-  return [{prime: document.getElementById('prime').value, length: parseInt(document.getElementById('length').value),
-  temperature: parseFloat(document.getElementById('temperature').value), seed: seed === '' ? null : parseInt(seed)}, true]; },
-  d => show('result', `<pre id="text"><b>${esc(d.prime)}</b>${esc(d.text)}</pre>`));
-"""),
-    "Translator": ("""
-<form id="form"><label>A sentence</label><input type="text" id="sentence" value="">
-<label>Beam width</label><input type="text" id="beam" value="4"><button type="submit">Translate</button></form>""", """
-run(document.getElementById('form'), 'translate', () => [{sentence: document.getElementById('sentence').value,
-  beam: parseInt(document.getElementById('beam').value) || null, attention: true}, true],
-  d => show('result', `<p class="big" id="translation">${esc(d.translation)}</p>` + (d.attention ?
-  '<p>Where each word of the translation looked in the sentence:</p>' + heatTable(d.attention.target, d.attention.source, d.attention.weights) : '')));
-"""),
-    "Captioner": ("""
-<form id="form"><label>An image</label><script>document.write(imageField('image', 'Drop an image here'))</script>
-<button type="submit">Describe</button></form>""", """
-dropZone('image-zone', 'image', 'image-preview');
-function attend(words, maps, index){
-  document.querySelectorAll('.words button').forEach((b, i) => b.classList.toggle('on', i === index));
-  const img = document.getElementById('image-preview'), canvas = document.getElementById('canvas'), g = canvas.getContext('2d');
-  const w = canvas.width = 320, h = canvas.height = Math.round(320 * img.naturalHeight / img.naturalWidth);
-  g.drawImage(img, 0, 0, w, h); const map = maps[index], peak = Math.max(...map.flat());
-  map.forEach((row, y) => row.forEach((v, x) => { g.fillStyle = `rgba(0,0,0,${(0.75 * (1 - v / peak)).toFixed(3)})`;
-    g.fillRect(x * w / row.length, y * h / map.length, w / row.length + 1, h / map.length + 1); }));
-}
-run(document.getElementById('form'), 'caption', () => { const f = new FormData();
-  f.append('image', document.getElementById('image').files[0] || ''); f.append('attention', 'true'); return [f, false]; },
-  d => { const words = d.attention.length > d.words.length ? [...d.words, '<end>'] : d.words;
-  show('result', `<p class="big" id="caption">${esc(d.caption)}</p><p>Where the model looked for each word (click one):</p>
-  <div class="words">` + words.map((w, i) => `<button type="button" data-i="${i}">${esc(w)}</button>`).join('') +
-  '</div><canvas id="canvas"></canvas>');
-  document.querySelectorAll('.words button').forEach(b => b.addEventListener('click', () => attend(words, d.attention, +b.dataset.i)));
-  attend(words, d.attention, 0); });
-"""),
-    "MemNN": ("""
-<form id="form"><label>A story (one sentence per line)</label><textarea id="story">REVIEW_STORY</textarea>
-<label>A question</label><input type="text" id="question" value="where is the ring ?"><button type="submit">Answer</button></form>""", """
-run(document.getElementById('form'), 'answer', () => [{story: document.getElementById('story').value,
-  question: document.getElementById('question').value}, true], d => {
-  let out = `<p class="big">Answer: <span id="answer">${esc(d.answer)}</span> (p = ${d.probability.toFixed(2)})</p>`;
-  d.attention.forEach((weights, hop) => { out += `<p><b>hop ${hop + 1}</b></p>` + d.sentences.map((s, i) =>
-    `<div class="sentence" style="background:rgba(26,95,180,${Math.min(1, weights[i]).toFixed(3)});color:${weights[i] > 0.5 ? '#fff' : '#222'}">
-    ${esc(s)} <small>(${weights[i].toFixed(2)})</small></div>`).join(''); });
-  show('result', out); });
-"""),
-}
 
 
 def _page(title, body, script=""):
@@ -150,12 +81,48 @@ def _page(title, body, script=""):
 
 
 def model_page(name, task):
+    """A model's page: a form per served verb, made from its declared inputs and options."""
+    forms, scripts = [], []
+    for index, verb in enumerate(v for v in type(task).verbs if v.served):
+        form_id, prefix = ("form", "") if index == 0 else (verb.name, verb.name + "-")
+        result = "result" if index == 0 else f"{verb.name}-result"
+        forced = views.FORCED.get(verb.view, {})
+        fields = "".join(_input_field(prefix, item) for item in verb.inputs)
+        fields += "".join(_option_field(prefix, option) for option in verb.options if option.name not in forced)
+        forms.append(f'<form id="{form_id}"><h2>{html.escape(verb.summary)}</h2>{fields}'
+                     f'<button type="submit">{html.escape(verb.name.capitalize())}</button></form><div id="{result}"></div>')
+        spec = {"uploads": [item.name for item in verb.inputs if item.kind == "image"], "prefix": prefix, "result": result,
+                "forced": forced, "fields": [{"name": item.name, "type": "str"} for item in verb.inputs if item.kind != "image"]
+                + [{"name": o.name, "type": _field_type(o)} for o in verb.options if o.name not in forced]}
+        scripts.append(f"bind({json.dumps(form_id)}, {json.dumps(verb.name)}, {json.dumps(spec)}, {json.dumps(verb.view)});")
     kind = type(task).__name__
-    form, script = FORMS[kind]
-    form = form.replace("REVIEW_STORY", html.escape(REVIEW_STORY))  # the review's story, the one copy
     body = (f'<p><a href="/">all models</a> · <a href="/api">API</a></p><h1>{html.escape(name)}</h1>'
-            f'<p class="task">{kind}</p>{form}' + ("" if 'id="result"' in form else '<div id="result"></div>'))
-    return _page(f"{name} · deeptoolkit", body, script)
+            f'<p class="task">{kind}: {html.escape(type(task).summary)}</p>' + "".join(forms))
+    return _page(f"{name} · deeptoolkit", body, views.script() + "\n" + "\n".join(scripts))
+
+
+def _input_field(prefix, item):
+    label = f'<label for="{prefix}{item.name}">{html.escape(item.help or item.name.replace("_", " ").capitalize())}</label>'
+    if item.kind == "image":
+        return f"{label}<script>document.write(imageField({json.dumps(prefix + item.name)}, 'Drop an image here'))</script>"
+    example = html.escape(item.example)
+    if item.kind == "story":
+        return f'{label}<textarea id="{prefix}{item.name}">{example}</textarea>'
+    return f'{label}<input type="text" id="{prefix}{item.name}" value="{example}">'
+
+
+def _field_type(option):
+    kind = option.value_type(option.default)
+    return {int: "int", float: "float", bool: "bool"}.get(kind, "str")
+
+
+def _option_field(prefix, option):
+    if _field_type(option) == "bool":
+        checked = " checked" if option.default else ""
+        return f'<label><input type="checkbox" id="{prefix}{option.name}"{checked}> {html.escape(option.help)}</label>'
+    label = f'<label for="{prefix}{option.name}">{html.escape(option.name.replace("_", " "))}: <small>{html.escape(option.help)}</small></label>'
+    value = "" if option.default is None else str(option.default)
+    return f'{label}<input type="text" id="{prefix}{option.name}" value="{html.escape(value)}">'
 
 
 def index_page(models):

@@ -20,23 +20,20 @@ import logging
 import math
 import os
 
-from deeptoolkit import multiworker, registry, runtime, saving
+# What training, saving and scoring need is imported where it is used: importing a task module
+# stays free of TensorFlow, so that the command line reads the declarations for `--help` at once.
+from deeptoolkit import multiworker, registry
 from deeptoolkit.checks import check_fraction, check_non_negative, check_positive_int
 from deeptoolkit.data import catalog, tfds_source
-from deeptoolkit.data.splits import stratified_split
+from deeptoolkit.declaration import Option, declared_options
 from deeptoolkit.errors import (
     DeeptoolkitError,
     ModelFileError,
     NotFittedError,
     TrainingDivergedError,
 )
-from deeptoolkit.tasks.divergence import (
-    LossBecameNonFinite,
-    NonFiniteLossGuard,
-    diverged_message,
-)
+from deeptoolkit.runtime_settings import DISTRIBUTIONS, PRECISIONS
 from deeptoolkit.tasks.run import Run, one_iterator_for_all_epochs, total_steps
-from deeptoolkit.tasks.run_callbacks import standard_callbacks
 
 log = logging.getLogger("deeptoolkit")
 
@@ -48,10 +45,37 @@ NOTHING_HELD_OUT = "nothing was held out (validation_split=0) and the data has n
 class Task:
     """Base class of the task classes; see the module docstring for the division of work."""
 
+    # The declaration (deeptoolkit.declaration): a line of help, the constructor options the
+    # command line and pages offer, and the verbs. Shared options are declared here once.
+    summary = ""
+    shared_options = (
+        Option("epochs", "Number of epochs.", type=int, low=1),
+        Option("batch_size", "Global batch size.", type=int, low=1),
+        Option("precision", "Dtype policy (auto: mixed_float16 on a recent GPU, else float32 or the task's measured best).",
+               choices=PRECISIONS),
+        Option("distribute", "tf.distribute strategy: mirrored (the GPUs of this machine) or multiworker (the machines "
+               "TF_CONFIG names).", choices=DISTRIBUTIONS, none="none"),
+        Option("seed", "Make the run repeatable (on CPU).", type=int),
+    )
+    options = ()
+    verbs = ()
+    # Keyword arguments of `fit` beyond the shared ones (Options), handed to the hooks in `Run.options`.
+    fit_options = ()
+    # What `--data` of `train` reads, for its help.
+    training_data_help = "the task's own data; default: its embedded data set"
+    # How `train` reports the held-out scores: a format string over evaluate()'s dict.
+    held_out_line = None
+    # evaluate(): a line of help, its --data, its own options, what --json leaves out, the metric
+    # with one entry per part (printed a line each), and the arguments its figures need.
+    evaluate_summary = "The task's standard metrics of MODEL."
+    evaluation_data_help = "Data to score (default: the held-out split of the training data)."
+    evaluate_options = ()
+    hidden_metrics = ()
+    metric_details = None
+    evaluate_for_figures = {}
+
     # Whether `fit(data, labels)` takes labels beside the data (else targets come from the data).
     takes_labels = False
-    # Keyword arguments of `fit` beyond the shared ones, handed to the hooks in `Run.options`.
-    fit_options = ()
     # precision="auto" on a CPU with native bfloat16: True where the task measured faster
     # under mixed_bfloat16 at the same quality (see runtime.resolve_precision).
     bfloat16_on_cpu = False
@@ -64,6 +88,8 @@ class Task:
     def __init__(self, **config):
         # As a scikit-learn estimator: keep the arguments and learn nothing yet; unlike one,
         # refuse values that cannot work now rather than at the end of a long fit's set-up.
+        from deeptoolkit import runtime
+
         self.config = dict(config)
         runtime.check_backend(type(self).__name__, self.any_backend)
         self._check_config()
@@ -101,6 +127,17 @@ class Task:
         self._caches.clear()
         return self
 
+    def draw_evaluation(self, metrics, folder):
+        """Write the figures of evaluate()'s `metrics` into `folder`; returns their paths."""
+        return []
+
+    def held_out_summary(self, metrics):
+        """One line saying how the trained model scored on what training held out."""
+        if self.held_out_line:
+            return self.held_out_line.format(**metrics)
+        scores = ", ".join(f"{name} {value:.4f}" for name, value in metrics.items() if isinstance(value, float))
+        return f"held-out {metrics.get('split', 'data')}: {scores}"
+
     # ----------------------------------------------------------------- for subclasses
     def _training_data(self, run):
         """Return TrainingData for `run.data`; also set learned data state (vocabularies, classes)."""
@@ -116,11 +153,12 @@ class Task:
 
     def _check_config(self):
         """Raise DeeptoolkitError if the constructor arguments cannot work (subclasses extend it)."""
+        from deeptoolkit import runtime
+
         config = self.config
+        for option, _ in declared_options(type(self)):
+            option.check(config.get(option.name))
         check_fraction("validation_split", config.get("validation_split", 0))
-        for name in ("epochs", "batch_size"):
-            if config.get(name) is not None:
-                check_positive_int(name, config[name])
         for name in ("patience", "min_delta"):
             if config.get(name) is not None:
                 check_non_negative(name, config[name])
@@ -170,9 +208,10 @@ class Task:
     def _new_run(self, data, labels, epochs=None, batch_size=None, resume=False, checkpoint_dir=None, tensorboard=None,
                  callbacks=None, verbose="auto", **options):
         """The Run of a fit call, its arguments checked."""
-        unknown = sorted(set(options) - set(self.fit_options))
+        names = [option.name for option in self.fit_options]
+        unknown = sorted(set(options) - set(names))
         if unknown:
-            expected = ", ".join(self.fit_options) or "none besides the shared ones"
+            expected = ", ".join(names) or "none besides the shared ones"
             raise DeeptoolkitError(f"{type(self).__name__}.fit takes no argument {', '.join(unknown)} (task arguments: "
                                    f"{expected}). Received: {', '.join(f'{k}={options[k]!r}' for k in unknown)}")
         if labels is not None and not self.takes_labels:
@@ -185,7 +224,7 @@ class Task:
             data = catalog.get(data)
         run = Run(data=data, labels=labels, epochs=self.config.get("epochs") if epochs is None else epochs,
                   batch_size=self.config.get("batch_size") if batch_size is None else batch_size, verbose=verbose,
-                  seed=self.config.get("seed"), options={name: options.get(name) for name in self.fit_options},
+                  seed=self.config.get("seed"), options={name: options.get(name) for name in names},
                   resume=resume, checkpoint_dir=checkpoint_dir, tensorboard=tensorboard, callbacks=list(callbacks or []))
         check_positive_int("batch_size", run.batch_size)
         return run
@@ -208,6 +247,10 @@ class Task:
     def _train(self, run):
         """Train one model for `run`, keep it, and return the TrainingData it trained on (a task
         that restarts calls this once per attempt)."""
+        from deeptoolkit import runtime
+        from deeptoolkit.tasks.divergence import LossBecameNonFinite, NonFiniteLossGuard, diverged_message
+        from deeptoolkit.tasks.run_callbacks import standard_callbacks
+
         check_positive_int("epochs", run.epochs)
         # First: a multi-worker strategy can only be created before TensorFlow runs anything.
         strategy = runtime.get_strategy(self.config.get("distribute"))
@@ -264,6 +307,8 @@ class Task:
         Fit and evaluate both cut it here, with a seed fixed by the config (not by restarts),
         so that evaluate() scores exactly the examples fit held out.
         """
+        from deeptoolkit.data.splits import stratified_split
+
         fraction = self.config.get("validation_split", 0)
         if not fraction:
             return None
@@ -313,6 +358,8 @@ class Task:
         `tf.saved_model.load` and TF Serving; endpoint `serve`) and return `path`. Tasks whose
         answers come from a decoding loop or a story encoding, not one network call, are not
         exported: they say so."""
+        from deeptoolkit import saving
+
         self._require_fitted()
         model, what = self._exported_model()
         if model is None:
@@ -329,6 +376,8 @@ class Task:
 
         In a multi-worker run only the chief writes; the other workers return `path` unwritten.
         """
+        from deeptoolkit import runtime, saving
+
         self._require_fitted()
         if not runtime.is_chief():
             log.info("%s is not the chief: the chief writes %s", multiworker.worker_name(), os.fspath(path))
@@ -339,6 +388,8 @@ class Task:
     @classmethod
     def load(cls, path):
         """Load a saved task; on a subclass, the file must hold that task."""
+        from deeptoolkit import saving
+
         meta = saving.read_meta(path)
         name = meta.get("task")
         task_class = registry.task_class(name) if isinstance(name, str) else None

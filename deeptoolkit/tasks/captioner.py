@@ -15,25 +15,12 @@ import numpy as np
 
 from deeptoolkit.checks import (
     check_bool,
-    check_choice,
     check_non_negative,
     check_positive_int,
 )
-from deeptoolkit.data import captions as caption_data
-from deeptoolkit.data import image_files
-from deeptoolkit.data.images import as_rgb
-from deeptoolkit.data.pipeline import batched
 from deeptoolkit.data.word_vocabulary import WordVocabulary
+from deeptoolkit.declaration import BEAM, RETURN_ATTENTION, Input, Option, Verb
 from deeptoolkit.errors import DeeptoolkitError
-from deeptoolkit.models.pretrained_backbone import SCALING
-from deeptoolkit.models.show_attend_tell import (
-    ATTENTION,
-    captioner,
-    captioner_attention,
-    captioner_encoder,
-    captioner_stepper,
-    grid_shape,
-)
 from deeptoolkit.tasks.base import arguments
 from deeptoolkit.tasks.encoder_decoder import EncoderDecoderTask
 from deeptoolkit.tasks.run import TrainingData
@@ -86,6 +73,27 @@ class Captioner(EncoderDecoderTask):
     # AVX512_BF16 (benchmarks/README.md, "Precision").
     bfloat16_on_cpu = True
 
+    summary = "Convnet encoder and attending LSTM decoder: describe images in words."
+    options = (
+        Option("attention", "none: the Show and Tell baseline without attention.", choices=("additive", None), none="none"),
+        Option("image_size", "Square input size in pixels.", type=int, low=32, square=True),
+        Option("units", "LSTM units.", type=int, low=1),
+        Option("min_count", "Keep words seen at least this often.", type=int, low=1),
+    )
+    verbs = (
+        Verb("caption", "A sentence describing an image, optionally with each word's attention grid.",
+             inputs=(Input("image", "image", many=True),), options=(BEAM, RETURN_ATTENTION), answer="_caption_answer", view="caption",
+             file=Option("attention_map", "Write the per-word attention figure PNG (one file per image: OUT.png, OUT-2.png, ...)."),
+             write="draw_attention"),
+        Verb("predict", "The caption of each image (files, or a folder of them): path<TAB>caption.",
+             inputs=(Input("images", "image", many=True),), options=(BEAM,), view="pairs", served=False),
+    )
+    training_data_help = "a Flickr8k-style folder, a caption file; default: generated shapes scenes"
+    evaluate_summary = "BLEU-1 to BLEU-4 of MODEL against every reference caption."
+    evaluation_data_help = "Captioned images to score (default: the held-out images of training)."
+    evaluate_options = (BEAM,)
+    held_out_line = "held-out {split} BLEU-4 (greedy): {bleu4:.4f} ({images} images)"
+
     def __init__(self, attention="additive", image_size=(64, 64), backbone="resnet", backbone_weights=None, depth=8, width=32,
                  augment=False, stem_pool=None, embedding_dim=128, units=256, attention_dim=64, dropout=0.2, coverage=0.0,
                  max_length=20, min_count=3,
@@ -94,9 +102,10 @@ class Captioner(EncoderDecoderTask):
         super().__init__(**arguments(locals()))
 
     def _check_config(self):
+        from deeptoolkit.models.pretrained_backbone import SCALING
+
         super()._check_config()
         config = self.config
-        check_choice("attention", config["attention"], ATTENTION)
         size = config["image_size"]
         if not isinstance(size, (tuple, list)) or len(size) != 2 or not all(isinstance(s, int) and s >= 32 for s in size):
             raise DeeptoolkitError(f"image_size must be (height, width), each at least 32 pixels. Received: image_size={size!r}")
@@ -124,6 +133,8 @@ class Captioner(EncoderDecoderTask):
 
     # ----------------------------------------------------------------- training
     def _training_data(self, run):
+        from deeptoolkit.data import captions as caption_data
+
         images = caption_data.read_captions(run.data)
         split = self._validation_split(np.arange(len(images)))
         train, validation = (images, None) if split is None else (images.take(split[0]), images.take(split[1]))
@@ -154,6 +165,10 @@ class Captioner(EncoderDecoderTask):
         return captions_in, captions_out
 
     def _batches(self, images, batch_size, shuffle=False, seed=None):
+        from deeptoolkit.data import image_files
+
+        from deeptoolkit.data.pipeline import batched
+
         import tensorflow as tf
 
         captions_in, captions_out = self._encode_captions(images.captions)
@@ -177,6 +192,8 @@ class Captioner(EncoderDecoderTask):
         return batched(elements, batch_size, shuffle=shuffle and cache, seed=seed, cache=cache)
 
     def _build_model(self, run):
+        from deeptoolkit.models.show_attend_tell import captioner
+
         config = self.config
         return captioner(
             vocab_size=len(self.vocabulary),
@@ -198,6 +215,26 @@ class Captioner(EncoderDecoderTask):
         )
 
     # ----------------------------------------------------------------- captioning
+    def draw_attention(self, images, path, beam=None):
+        """For each image, its caption with each word's attention over the image, as a PNG: `path`
+        for the first, then PATH-2.png, ...; returns the paths written."""
+        from deeptoolkit import plots
+
+        results = self.caption(list(images) if isinstance(images, (list, tuple)) else [images], beam=beam, return_attention=True)
+        stem, extension = os.path.splitext(os.fspath(path))
+        written = []
+        for index, result in enumerate(results):
+            target = os.fspath(path) if index == 0 else f"{stem}-{index + 1}{extension or '.png'}"
+            written.append(plots.caption_attention(result["image"], result["words"], result["attention"], target, result["caption"]))
+        return written
+
+    def _caption_answer(self, image, beam=None, attention=False):
+        """The served answer: {caption}, and with `attention` each word and its attention grid."""
+        if not attention:
+            return {"caption": self.caption(image, beam=beam)}
+        result = self.caption(image, beam=beam, return_attention=True)
+        return {key: result[key] for key in ("caption", "words", "attention")}
+
     def caption(self, images, beam=None, max_length=None, return_attention=False):
         """The caption of an image (a file path or an (H, W, 3) array), or of each in a list.
 
@@ -222,6 +259,10 @@ class Captioner(EncoderDecoderTask):
 
     def _pixels(self, images):
         """float32 (N, H, W, 3) at the model's image size, from paths or arrays."""
+        from deeptoolkit.data import image_files
+
+        from deeptoolkit.data.images import as_rgb
+
         import tensorflow as tf
 
         if isinstance(images, np.ndarray) and images.ndim == 4:
@@ -249,16 +290,22 @@ class Captioner(EncoderDecoderTask):
         return np.stack([np.asarray(x) for x in out])
 
     def _decoding_parts(self):
+        from deeptoolkit.models.show_attend_tell import captioner_stepper
+
         def encode(pixels):
             return [np.asarray(x) for x in self._encoder()(pixels, training=False)]  # h, c, grid features
 
         return encode, captioner_stepper(self.model), self.vocabulary
 
     def _encoder(self):
+        from deeptoolkit.models.show_attend_tell import captioner_encoder
+
         return self._cached("encoder", lambda: captioner_encoder(self.model))
 
     def _attention_maps(self, pixels, words):
         """For each image, (len(words) + 1, grid h, grid w) attention of its own caption's steps."""
+        from deeptoolkit.models.show_attend_tell import captioner_attention, grid_shape
+
         if self.config["attention"] is None:
             raise DeeptoolkitError("This Captioner has no attention (attention=None). Received: return_attention=True")
         vocabulary = self.vocabulary
@@ -275,6 +322,8 @@ class Captioner(EncoderDecoderTask):
     def predict(self, data, beam=None):
         """Captions of image files: one path, a folder of images (sorted by name), or a list of
         either; one caption per image."""
+        from deeptoolkit.data import image_files
+
         return self.caption(image_files.expand_images(data), beam=beam)
 
     # ----------------------------------------------------------------- evaluation
@@ -296,6 +345,8 @@ class Captioner(EncoderDecoderTask):
                 "beam": beam or 1, "split": which}
 
     def _evaluation_images(self, data):
+        from deeptoolkit.data import captions as caption_data
+
         if data is None:
             spec = self._training_spec()
             if spec == caption_data.shape_scenes.BUILTIN:

@@ -13,25 +13,15 @@
 import logging
 import math
 
-import keras
 import numpy as np
 
-from deeptoolkit import vectors
-from deeptoolkit.checks import check_choice, check_fraction, check_positive_int, check_sampling
+from deeptoolkit.checks import check_fraction, check_positive_int, check_sampling
 from deeptoolkit.data import text as text_data
-from deeptoolkit.data.char_windows import (
-    check_long_enough,
-    evaluation_windows,
-    training_windows,
-    window_count,
-)
-from deeptoolkit.data.word_units import UNITS, fit_units, units_from_dict
-from deeptoolkit.decoding import StepDecoder
+from deeptoolkit.data.word_units import fit_units, units_from_dict
+from deeptoolkit.declaration import Input, Option, Verb, top_k
 from deeptoolkit.errors import DeeptoolkitError
-from deeptoolkit.models.char_lstm import char_lstm, char_lstm_stepper
 from deeptoolkit.tasks.base import NOTHING_HELD_OUT, Task, arguments
 from deeptoolkit.tasks.deprecation import renamed_argument
-from deeptoolkit.tasks.optimizers import clipped_adam
 from deeptoolkit.tasks.run import TrainingData
 
 log = logging.getLogger("deeptoolkit")
@@ -69,6 +59,44 @@ class CharRNN(Task):
     # LSTMs trained 2x faster under mixed_bfloat16 on CPUs with AVX512_BF16 (benchmarks/README.md, "Precision").
     bfloat16_on_cpu = True
 
+    summary = "LSTM language model of characters (or words, --unit word): learn a text, write more like it."
+    options = (
+        Option("unit", "Predict the next character or the next word.", choices=("char", "word")),
+        Option("sequence_length", "Characters (words) per training window.", type=int, low=1),
+        Option("units", "LSTM units per layer.", type=int, low=1),
+        Option("layers", "Stacked LSTM layers.", type=int, low=1),
+        Option("dropout", "Between the LSTMs.", type=float, low=0, high=1, high_open=True),
+        Option("tie_embeddings", "Whether the output layer reads the input embedding (true/false; default: tied for words).",
+               type=bool, checked=False),
+    )
+    verbs = (
+        Verb("generate", "Text that follows a prime.",
+             options=(Option("prime", "Text to start from (default: a new line).", type=str, default="\n"),
+                      Option("length", "Characters (or words) to write.", type=int, low=0, high=5000, default=500),
+                      Option("temperature", "0 = always the most likely character.", type=float, low=0, default=1.0),
+                      Option("top_k", "Sample among the k most likely characters only.", type=int, low=1, default=None),
+                      Option("top_p", "Sample among the most likely characters holding probability p.", type=float, default=None),
+                      Option("seed", "The same seed writes the same text.", type=int, default=None)),
+             answer_key="text", view="text"),
+        Verb("predict", "The most likely next characters (words) after each text.", inputs=(Input("texts", "text", many=True),),
+             options=(top_k(5, "Characters (words) shown per text."),), view="labels", served=False),
+        Verb("map", "A 2-D t-SNE map of the word vectors of a word-level model (--unit word), labelled; with --nearest, "
+             "the nearest words of a word.", method="neighbours",
+             options=(Option("words", "Map the most frequent words.", type=int, low=5, default=200),
+                      Option("nearest", "Also print the 10 nearest words of this word (repeatable).", type=str, multiple=True,
+                             default=())),
+             file=Option("out", "The PNG to write.", default="words.png"), write="draw_word_map", view="neighbours",
+             served=False),
+    )
+    training_data_help = "a UTF-8 file or folder, tfds:NAME; default: Python's own help texts"
+    evaluate_summary = "Loss in nats per character, bits per character and perplexity of MODEL."
+    evaluation_data_help = "Text to score (default: the held-out end of the training text)."
+
+    def held_out_summary(self, metrics):
+        unit = "word" if "bits_per_word" in metrics else "character"
+        return (f"held-out {metrics['split']} loss: {metrics['loss']:.4f} nats/{unit}, {metrics[f'bits_per_{unit}']:.4f} bits/{unit}, "
+                f"perplexity {metrics['perplexity']:.2f}")
+
     def __init__(self, sequence_length=100, embedding_dim=64, units=384, layers=2, dropout=0.2,
                  epochs=20, batch_size=32, learning_rate=3e-3, clipnorm=1.0, validation_split=0.1, patience=3, min_delta=1e-3,
                  sample_length=200, unit="char", max_words=10_000, tie_embeddings=None,
@@ -80,7 +108,6 @@ class CharRNN(Task):
         for name in ("sequence_length", "embedding_dim", "units", "layers"):
             check_positive_int(name, self.config[name])
         check_fraction("dropout", self.config["dropout"])
-        check_choice("unit", self.config["unit"], UNITS)
         check_positive_int("max_words", self.config["max_words"])
         if self.config["tie_embeddings"] not in (None, True, False):
             raise DeeptoolkitError(f"tie_embeddings must be None, True or False. Received: tie_embeddings={self.config['tie_embeddings']!r}")
@@ -98,6 +125,8 @@ class CharRNN(Task):
     # ----------------------------------------------------------------- training
     def _training_data(self, run):
         """Training windows of a UTF-8 file or folder, a string, 'tfds:NAME' or the embedded corpus (default)."""
+        from deeptoolkit.data.char_windows import check_long_enough, evaluation_windows, training_windows, window_count
+
         batch_size = run.batch_size
         text, spec = text_data.read_text(run.data)
         train, validation = self._split(text)
@@ -124,6 +153,8 @@ class CharRNN(Task):
         return text[:cut], text[cut:]
 
     def _build_model(self, run):
+        from deeptoolkit.models.char_lstm import char_lstm
+
         config = self.config
         return char_lstm(len(self.vocabulary), config["embedding_dim"], config["units"], config["layers"], config["dropout"],
                          self._tied())
@@ -133,11 +164,16 @@ class CharRNN(Task):
         return self.config["unit"] == "word" if tied is None else bool(tied)
 
     def _compile_arguments(self, run, total_steps):
+        import keras
+        from deeptoolkit.tasks.optimizers import clipped_adam
+
         return dict(optimizer=clipped_adam(self.config, total_steps, alpha=0.1),
                     loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
 
     def _callbacks(self, run, training):
         if self.config["sample_length"] and run.verbose != 0 and not self.config["distribute"]:
+            from deeptoolkit.tasks.epoch_sample import EpochSample
+
             return [EpochSample(self.vocabulary, self.config["sample_length"], seed=run.seed)]
         return []
 
@@ -172,6 +208,9 @@ class CharRNN(Task):
         return vocabulary.decode(ids[0])
 
     def _writer(self):
+        from deeptoolkit.decoding import StepDecoder
+        from deeptoolkit.models.char_lstm import char_lstm_stepper
+
         return self._cached("writer", lambda: StepDecoder(char_lstm_stepper(self.model), never=[0]))
 
     @renamed_argument("top", "top_k")
@@ -211,14 +250,22 @@ class CharRNN(Task):
     def nearest_words(self, word, k=10):
         """The `k` words whose vectors are nearest to `word`'s by cosine similarity: a list of
         (word, similarity), best first. A word outside the vocabulary is an error."""
+        from deeptoolkit import vectors
+
         check_positive_int("k", k)
         vocabulary, table = self._words()
         row = vocabulary.index(word)
         return [(vocabulary.symbols[i], s) for i, s in vectors.cosine_neighbours(table, table[row], k, exclude=(0, row))]
 
+    def neighbours(self, nearest=(), k=10):
+        """{word: its `k` nearest words with their similarity} for each word of `nearest`."""
+        return {word: self.nearest_words(word, k) for word in nearest}
+
     def draw_word_map(self, path, words=200, seed=0):
         """A 2-D t-SNE of the vectors of the `words` most frequent words (punctuation and line
         ends left out), each labelled, written to `path` (PNG)."""
+        from deeptoolkit import vectors
+
         check_positive_int("words", words)
         vocabulary, table = self._words()
         rows = [i for i, w in enumerate(vocabulary.symbols) if i and w[0].isalnum()][:words]
@@ -248,6 +295,9 @@ class CharRNN(Task):
         from a fresh state as in training, the last one shorter. Units never seen in training
         count as the unknown symbol (their number is reported).
         """
+        import keras
+        from deeptoolkit.data.char_windows import evaluation_windows, window_count
+
         self._require_fitted()
         if data is None:
             text, _ = text_data.read_text(self._training_spec())
@@ -283,22 +333,3 @@ class CharRNN(Task):
             f"unknown_{unit}s": int((ids == 0).sum()),
             "split": which,
         }
-
-
-class EpochSample(keras.callbacks.Callback):
-    """Prints a short sample after each epoch, so that progress can be read, not just measured."""
-
-    def __init__(self, vocabulary, length, seed=None):
-        super().__init__()
-        self.vocabulary = vocabulary
-        self.length = length
-        self.seed = seed
-        self.writer = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.writer is None:  # built once: its layers are the model's, updated in place
-            self.writer = StepDecoder(char_lstm_stepper(self.model), never=[0])
-        symbols = self.vocabulary.symbols
-        prime = symbols[1] if "\n" not in symbols else "\n"
-        ids = self.writer.sample(self.vocabulary.encode(prime)[None], self.length, temperature=0.8, seed=self.seed)
-        print(f"\n--- sample after epoch {epoch + 1} (temperature 0.8) ---\n{self.vocabulary.decode(ids[0])}\n---", flush=True)

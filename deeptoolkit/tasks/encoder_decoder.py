@@ -1,12 +1,9 @@
 """What the Translator and the Captioner share: an encoder, a recurrent decoder of words, the
 optimiser and loss they train with, the sequence writer (greedy and beam search) and BLEU."""
 
-import keras
 
-from deeptoolkit.decoding import SequenceWriter
 from deeptoolkit.metrics.bleu import corpus_bleu
 from deeptoolkit.tasks.base import Task
-from deeptoolkit.tasks.optimizers import clipped_adam
 
 
 class EncoderDecoderTask(Task):
@@ -20,6 +17,9 @@ class EncoderDecoderTask(Task):
         raise NotImplementedError
 
     def _compile_arguments(self, run, total_steps):
+        import keras
+        from deeptoolkit.tasks.optimizers import clipped_adam
+
         return dict(
             optimizer=clipped_adam(self.config, total_steps, alpha=0.05),
             # Padding after <end> (and a Captioner's empty caption rows) is not a word to learn.
@@ -27,6 +27,8 @@ class EncoderDecoderTask(Task):
         )
 
     def _writer(self):
+        from deeptoolkit.decoding import SequenceWriter
+
         return self._cached("writer", lambda: SequenceWriter(*self._decoding_parts()))
 
     def _write(self, inputs, beam=None, max_length=None, batch_size=None):

@@ -12,31 +12,19 @@
 import logging
 import os
 
-import keras
 import numpy as np
 
-from deeptoolkit.checks import check_choice, check_fraction, check_positive_int
-from deeptoolkit.data import face_pairs, faces
+from deeptoolkit.checks import check_positive_int
 from deeptoolkit.data.face_detection import FaceDetector, check_detect
-from deeptoolkit.data.identity_batches import identity_batches
+from deeptoolkit.declaration import Input, Option, Verb, top_k
 from deeptoolkit.errors import DeeptoolkitError
-from deeptoolkit.losses import MarginSoftmaxLoss, SemiHardTripletLoss
-from deeptoolkit.metrics import domain, verification
-from deeptoolkit.models.face_embedding import (
-    BACKBONES,
-    embedding_and_statistics,
-    embedding_part,
-    face_embedding,
-)
-from deeptoolkit.models.resnet import check_depth
 from deeptoolkit.tasks.base import NOTHING_HELD_OUT, Task, arguments
-from deeptoolkit.tasks.held_out_verification import HeldOutVerification
-from deeptoolkit.tasks.optimizers import warmup_cosine
 from deeptoolkit.tasks.run import TrainingData
 
 log = logging.getLogger("deeptoolkit")
 
 OBJECTIVES = ("triplet", "softmax", "joint")
+BACKBONES = ("resnet", "lenet5")
 MAX_DISTANCE = 2.0  # between unit vectors
 PAIR_FOLDS = 10
 # What `confidence` may say of a pair whose photos look unlike the photos the model was trained
@@ -85,7 +73,40 @@ class FaceVerifier(Task):
     any_backend = True
 
     takes_labels = True
-    fit_options = ("people",)
+
+    summary = "Face embeddings: is it the same person? (FaceNet / DeepID)"
+    options = (
+        Option("objective", "What the embedding is trained with.", choices=OBJECTIVES),
+        Option("backbone", "The embedding network.", choices=BACKBONES),
+        Option("depth", "ResNet depth (6n + 2).", type=int),
+        Option("embedding_dim", "Size of the face embedding.", type=int, low=1),
+        Option("crop", "Central fraction of each photo kept (about 0.5 for LFW).", type=float, low=0, high=1, low_open=True),
+        Option("erasing", "Chance (drawn up to this) of covering a random patch of a training photo; 0: off.", type=float, low=0, high=1),
+        Option("detect", "Find, turn upright and crop the face in every photo (opencv), or use the whole photo (none).",
+               choices=(None, "opencv"), none="none", checked=False),
+    )
+    verbs = (
+        Verb("verify", "Whether two photos show the same person.", inputs=(Input("first", "image"), Input("second", "image")),
+             options=(Option("threshold", "Distance threshold to use instead of the calibrated one.", type=float, default=None),),
+             file=Option("show", "Draw both photos with their face boxes, the distance, the threshold and the verdict into this "
+                         "PNG."), write="draw_verification", view="verdict"),
+        Verb("identify", "The nearest people of the gallery to a photo.", inputs=(Input("image", "image"),),
+             options=(top_k(5, "People shown."),), settings=("gallery",), answer_key="matches", view="matches"),
+        Verb("predict", "The embedding of each photo.", inputs=(Input("images", "image", many=True),), view="vectors",
+             file=Option("output", "Write the embeddings to this .npy file."), write="save_embeddings", file_instead=True,
+             served=False),
+    )
+    people = Option("people", 'Only these people of --data: "s31-s40" or "ann,bob".', type=str, default=None)
+    fit_options = (people,)
+    training_data_help = "a folder of person folders; default: generated identities"
+    evaluate_summary = "LFW 10-fold accuracy, ROC AUC, EER and VR at FAR 1e-3 of MODEL."
+    evaluation_data_help = "Photos to score (default: the people held out in training)."
+    evaluate_options = (Option("pairs", "LFW-format pairs.txt naming photos of --data (default: all genuine pairs and as many "
+                               "impostors).", type=str, default=None), people)
+    hidden_metrics = ("distances", "same")  # one value per pair: for the figures, not for --json
+    evaluate_for_figures = {"return_distances": True}
+    held_out_line = ("calibrated threshold: {threshold:.4f}\nheld-out people: 10-fold accuracy {accuracy:.4f} +- {accuracy_std:.4f}, AUC {auc:.4f}, EER {eer:.4f} "
+                     "({pairs} pairs of {people} people)")
 
     def __init__(self, backbone="resnet", depth=14, width=16, embedding_dim=128, objective="softmax", margin=0.2,
                  identity_margin=0.2, scale=16.0, image_size=(32, 32), crop=1.0, detect=None, augment=True, erasing=1.0,
@@ -97,18 +118,17 @@ class FaceVerifier(Task):
         self.config["image_size"] = [int(s) for s in image_size]
 
     def _check_config(self):
+        from deeptoolkit.models.resnet import check_depth
+
         super()._check_config()
         config = self.config
-        check_choice("backbone", config["backbone"], BACKBONES)
         size = config["image_size"]
         if not isinstance(size, (tuple, list)) or len(size) != 2 or not all(isinstance(s, int) and s >= 16 for s in size):
             raise DeeptoolkitError(f"image_size must be (height, width), each at least 16 pixels. Received: image_size={size!r}")
         if config["backbone"] == "resnet" and not check_depth(config["depth"]):
             raise DeeptoolkitError(f"ResNet depth must be 6n + 2 and at least 8. Received: depth={config['depth']!r}")
-        check_choice("objective", config["objective"], OBJECTIVES)
         for name in ("embedding_dim", "photos_per_person", "width"):
             check_positive_int(name, config[name])
-        check_fraction("erasing", config["erasing"], one_allowed=True)
         check_detect(config["detect"])
         if config["photos_per_person"] < 2:
             raise DeeptoolkitError(f"photos_per_person must be at least 2 (a positive pair). Received: {config['photos_per_person']}")
@@ -121,11 +141,17 @@ class FaceVerifier(Task):
 
     # ----------------------------------------------------------------- training
     def _load(self, data, labels=None, people=None):
+        from deeptoolkit.data import faces
+
         config = self.config
         return faces.load_faces(faces.BUILTIN if data is None else data, labels, tuple(config["image_size"]), config["crop"],
                                 self.state.get("channels"), people, config["detect"])
 
     def _training_data(self, run):
+        from deeptoolkit.data import face_pairs
+
+        from deeptoolkit.data.identity_batches import identity_batches
+
         self.state = {}
         people = run.options["people"]
         photos = self._load(run.data, run.labels, people)
@@ -180,6 +206,8 @@ class FaceVerifier(Task):
         return [people[i] for i in sorted(order[held_count:])], [people[i] for i in held]
 
     def _build_model(self, run):
+        from deeptoolkit.models.face_embedding import face_embedding
+
         config = self.config
         people = len(self.state["people"]) if config["objective"] != "triplet" else None
         return face_embedding(self.state["channels"], config["image_size"], config["backbone"], config["depth"], config["width"],
@@ -187,6 +215,10 @@ class FaceVerifier(Task):
                               config["erasing"])
 
     def _compile_arguments(self, run, total_steps):
+        import keras
+        from deeptoolkit.losses import MarginSoftmaxLoss, SemiHardTripletLoss
+        from deeptoolkit.tasks.optimizers import warmup_cosine
+
         schedule = warmup_cosine(self.config["learning_rate"], total_steps, warmup_fraction=0.05)
         losses = {"embedding": SemiHardTripletLoss(self.config["margin"]),
                   "identity": MarginSoftmaxLoss(self.config["scale"], self.config["identity_margin"])}
@@ -194,6 +226,8 @@ class FaceVerifier(Task):
                     loss={name: losses[name] for name in self._trained_outputs()})
 
     def _callbacks(self, run, training):
+        from deeptoolkit.tasks.held_out_verification import HeldOutVerification
+
         return [HeldOutVerification(training.extras["calibration"])] if training.extras["held_out"] else []
 
     def _monitor(self, run, training):
@@ -201,6 +235,8 @@ class FaceVerifier(Task):
 
     def _after_training(self, run, training):
         """Threshold and confidence from the held-out people's pairs; the domain from every photo."""
+        from deeptoolkit.metrics import domain
+
         images, first, second, same = training.extras["calibration"]
         self._calibrate(self._embed_photos(images), first, second, same)
         photos = training.extras["photos"]
@@ -208,6 +244,8 @@ class FaceVerifier(Task):
 
     def _calibrate(self, embeddings, first, second, same):
         """Threshold (best accuracy) and confidence slope from labelled pairs."""
+        from deeptoolkit.metrics import verification
+
         distances = verification.pair_distances(embeddings, first, second)
         threshold = verification.best_threshold(distances, same)
         self.state["threshold"] = threshold
@@ -222,6 +260,9 @@ class FaceVerifier(Task):
         Returns {threshold, previous_threshold, accuracy (at the new threshold), previous_accuracy
         (the old threshold on these pairs), pairs, people, photos}.
         """
+        from deeptoolkit.data import face_pairs
+        from deeptoolkit.metrics import domain, verification
+
         self._require_fitted()
         photos = self._load(data, labels, people)
         pairs = face_pairs.generated_pairs(photos, PAIR_FOLDS, seed=0)
@@ -250,11 +291,15 @@ class FaceVerifier(Task):
 
     def _exported_model(self):
         # Photos (N, H, W, C) at the model's size, as `_photos` reads them -> unit embeddings.
+        from deeptoolkit.models.face_embedding import embedding_part
+
         return embedding_part(self.model), None
 
     def _embed_photos(self, photos, batch_size=None, statistics=False):
         """Embeddings of photos already at the model's size (as `_load` reads them), and with
         `statistics` their convolution statistics (what the domain check compares)."""
+        from deeptoolkit.models.face_embedding import embedding_and_statistics, embedding_part
+
         if not statistics:
             embedder = self._cached("embedder", lambda: embedding_part(self.model))
             return np.asarray(embedder.predict(photos, batch_size=batch_size or 128, verbose=0), "float32")
@@ -264,6 +309,8 @@ class FaceVerifier(Task):
 
     def _photos(self, images, what="images"):
         """(uint8 (N, H, W, C) at the model's size, face boxes) from paths, a single path, or arrays."""
+        from deeptoolkit.data import faces
+
         config = self.config
         detector = self._cached("detector", FaceDetector) if config["detect"] else None
         return faces.user_photos(images, config["image_size"], config["crop"], self.state["channels"], detector, what)
@@ -280,6 +327,9 @@ class FaceVerifier(Task):
         most 0.6. faces: with `detect`, the
         box of the face used in each photo (x, y, width, height, angle in its pixels).
         """
+        from deeptoolkit.data import faces
+        from deeptoolkit.metrics import verification
+
         self._require_fitted()
         threshold = self.threshold if threshold is None else self._check_threshold(threshold)
         many = isinstance(first, (list, tuple)) or (isinstance(first, np.ndarray) and not faces.one_photo(first))
@@ -302,6 +352,8 @@ class FaceVerifier(Task):
         return results if many else results[0]
 
     def _in_domain(self, statistics):
+        from deeptoolkit.metrics import domain
+
         return domain.in_domain(statistics, self.state["domain"])
 
     def _warn_out_of_domain(self, flags, what):
@@ -320,6 +372,26 @@ class FaceVerifier(Task):
             raise DeeptoolkitError(f"threshold must be a distance between unit embeddings, in (0, {MAX_DISTANCE:g}). "
                                    f"Received: threshold={threshold!r}")
         return float(threshold)
+
+    def draw_verification(self, first, second, path, threshold=None):
+        """Both photos with their face boxes, the distance, the threshold and the verdict, as a PNG at `path`."""
+        from deeptoolkit import plots
+
+        return plots.verification_pair((first, second), self.verify(first, second, threshold=threshold), path)
+
+    def save_embeddings(self, images, path):
+        """The embeddings of `images` as an (N, embedding_dim) .npy file at `path`; returns what was
+        written: "PATH: N x D"."""
+        embeddings = self.embed(images)
+        np.save(path, embeddings)
+        return f"{os.fspath(path)}: {embeddings.shape[0]} x {embeddings.shape[1]}"
+
+    def draw_evaluation(self, metrics, folder):
+        from deeptoolkit import plots
+
+        distances, same = metrics["distances"], metrics["same"]
+        return [plots.verification_roc(distances, same, os.path.join(folder, "roc.png")),
+                plots.distance_histograms(distances, same, metrics["threshold"], os.path.join(folder, "distances.png"))]
 
     def identify(self, image, gallery, labels=None, top_k=5, threshold=None):
         """The nearest people of `gallery` (a folder of person folders, or images with labels).
@@ -362,6 +434,9 @@ class FaceVerifier(Task):
         and labels (for plots). split: "unseen" (the generated people never trained on), "validation" (the
         people held out in training) or "given".
         """
+        from deeptoolkit.data import face_pairs
+        from deeptoolkit.metrics import verification
+
         self._require_fitted()
         photos, which = self._evaluation_photos(data, labels, people)
         if pairs is not None:
@@ -386,6 +461,8 @@ class FaceVerifier(Task):
         return scores
 
     def _evaluation_photos(self, data, labels, people):
+        from deeptoolkit.data import faces
+
         if data is not None:
             return self._load(data, labels, people), "given"
         spec = self._training_spec()

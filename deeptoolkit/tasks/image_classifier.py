@@ -11,29 +11,11 @@
 
 import os
 
-import keras
 import numpy as np
-import tensorflow as tf
-from sklearn import metrics as sk_metrics
 
-from deeptoolkit.checks import check_choice
-from deeptoolkit.data import image_files
-from deeptoolkit.data.images import (
-    DIGITS,
-    ArraySplit,
-    FileSplit,
-    as_image_batch,
-    encode_labels,
-    load_digits,
-    load_image_source,
-)
-from deeptoolkit.data.pipeline import batched
+from deeptoolkit.declaration import Input, Option, Verb, top_k
 from deeptoolkit.errors import DeeptoolkitError
-from deeptoolkit.models.feature_stages import feature_map_model
-from deeptoolkit.models.lenet import lenet5
-from deeptoolkit.models.resnet import check_depth, resnet
 from deeptoolkit.tasks.base import Task, arguments
-from deeptoolkit.tasks.optimizers import warmup_cosine
 from deeptoolkit.tasks.run import TrainingData
 
 ARCHITECTURES = ("lenet5", "resnet")
@@ -68,6 +50,25 @@ class ImageClassifier(Task):
 
     takes_labels = True
 
+    summary = "Convnet image classification (LeNet-5, ResNet)."
+    options = (
+        Option("architecture", "lenet5 or resnet.", choices=ARCHITECTURES),
+        Option("depth", "ResNet depth (6n + 2).", type=int),
+    )
+    verbs = (
+        Verb("predict", "The classes of each image, best first, with probabilities.", inputs=(Input("image", "image", many=True),),
+             options=(top_k(5, "Classes shown per image."),), view="labels"),
+        Verb("inspect", "What each convolution stage sees in an image: the input at the bottom, each stage's feature maps "
+             "above it, the class scores on top (the review's second figure).", inputs=(Input("image", "image"),),
+             options=(Option("maps_per_stage", "Maps shown per stage (the most active).", type=int, low=1, high=32, default=8,
+                             flag_name="maps"),),
+             method="feature_maps", file=Option("out", "The PNG to write.", default="feature_maps.png"), write="draw_feature_maps",
+             view="stages", served=False),
+    )
+    training_data_help = "a folder of class folders, arrays, tfds:NAME; default builtin:digits"
+    held_out_line = "held-out {split} accuracy: {accuracy:.4f} ({examples} images)"
+    evaluate_summary = "Accuracy, top-5 accuracy, per-class precision/recall of MODEL."
+
     def __init__(self, architecture="lenet5", depth=8, width=None, augment=True, dropout=0.25,
                  epochs=150, batch_size=64, learning_rate=3e-3, weight_decay=1e-3, label_smoothing=0.1,
                  validation_split=0.1, patience=40, min_delta=1e-3,
@@ -80,14 +81,18 @@ class ImageClassifier(Task):
         return list(self.state["class_names"])
 
     def _check_config(self):
+        from deeptoolkit.models.resnet import check_depth
+
         super()._check_config()
         config = self.config
-        check_choice("architecture", config["architecture"], ARCHITECTURES)
         if config["architecture"] == "resnet" and not check_depth(config["depth"]):
             raise DeeptoolkitError(f"ResNet depth must be 6n + 2 and at least 8 (8, 14, 20, ...). Received: depth={config['depth']!r}")
 
     # ----------------------------------------------------------------- training
     def _training_data(self, run):
+        from deeptoolkit.data.images import DIGITS, FileSplit, load_image_source
+        from deeptoolkit.data.pipeline import batched
+
         batch_size = run.batch_size
         source = load_image_source(DIGITS if run.data is None else run.data, run.labels)
         if len(source.class_names) < 2:
@@ -124,12 +129,17 @@ class ImageClassifier(Task):
 
     def _with_targets(self, dataset):
         # Label smoothing needs one-hot targets; the one-hot happens in the pipeline, not the step.
+        import tensorflow as tf
+
         if not self.config["label_smoothing"]:
             return dataset
         depth = len(self.state["class_names"])
         return dataset.map(lambda image, label: (image, tf.one_hot(label, depth)))
 
     def _build_model(self, run):
+        from deeptoolkit.models.lenet import lenet5
+        from deeptoolkit.models.resnet import resnet
+
         state, config = self.state, self.config
         common = dict(
             num_classes=len(state["class_names"]),
@@ -144,6 +154,9 @@ class ImageClassifier(Task):
         return lenet5(width=config["width"] or 1, **common)
 
     def _compile_arguments(self, run, total_steps):
+        import keras
+        from deeptoolkit.tasks.optimizers import warmup_cosine
+
         config = self.config
         learning_rate = config["learning_rate"]
         if total_steps:
@@ -198,8 +211,15 @@ class ImageClassifier(Task):
         shown = batch[0] / self.state["value_max"]
         return plots.feature_maps(shown, stages, probabilities, self.state["class_names"], path, maps_per_stage=maps_per_stage)
 
+    def draw_evaluation(self, metrics, folder):
+        from deeptoolkit import plots
+
+        return [plots.confusion_matrix(metrics["confusion_matrix"], metrics["class_names"], os.path.join(folder, "confusion_matrix.png"))]
+
     def _stages(self, image):
         """(feature maps, the image batch, class probabilities) for one image."""
+        from deeptoolkit.models.feature_stages import feature_map_model
+
         self._require_fitted()
         batch = self._image_batch(image)
         if len(batch) != 1:
@@ -214,6 +234,8 @@ class ImageClassifier(Task):
 
     def _image_batch(self, images):
         """A float32 (N, H, W, C) batch at the training data's pixel scale."""
+        from deeptoolkit.data.images import as_image_batch
+
         channels = self.state["channels"]
         if isinstance(images, (str, os.PathLike)):
             images = [images]
@@ -235,6 +257,8 @@ class ImageClassifier(Task):
         return batch
 
     def _read_files(self, paths):
+        from deeptoolkit.data import image_files
+
         channels = self.state["channels"]
         for path in paths:
             if not os.path.isfile(path):
@@ -260,6 +284,8 @@ class ImageClassifier(Task):
         Without `data`, scores the held-out split of the data the model was trained on:
         the test split of builtin:digits, tfds and train/test folders, else the validation part.
         """
+        from deeptoolkit.data.pipeline import batched
+
         self._require_fitted()
         split, which = self._evaluation_split(data, labels)
         dataset = self._parsed(split).map(lambda image, label: image)
@@ -269,6 +295,8 @@ class ImageClassifier(Task):
         return self._scores(split.labels, probabilities, top_k, which)
 
     def _scores(self, truth, probabilities, top_k, which):
+        from sklearn import metrics as sk_metrics
+
         names = self.state["class_names"]
         classes = np.arange(len(names))
         predicted = probabilities.argmax(axis=1)
@@ -298,6 +326,8 @@ class ImageClassifier(Task):
         }
 
     def _evaluation_split(self, data, labels):
+        from deeptoolkit.data.images import ArraySplit, DIGITS, encode_labels, load_digits, load_image_source
+
         names = self.state["class_names"]
         if data is not None:
             if isinstance(data, (np.ndarray, list, tuple)):

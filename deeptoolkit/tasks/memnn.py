@@ -11,21 +11,18 @@ import dataclasses
 import logging
 import os
 
-import keras
 import numpy as np
 
 from deeptoolkit.checks import check_bool, check_choice, check_positive_int
 from deeptoolkit.data import babi
-from deeptoolkit.data.pipeline import batched
 from deeptoolkit.data.story_encoding import StoryEncoding
 from deeptoolkit.data.story_questions import STORIES, STORIES_TEST, generated, load_questions, questions_dataset
+from deeptoolkit.data.story_world import REVIEW_STORY
+from deeptoolkit.declaration import Input, Option, Verb, top_k
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.metrics.question_answering import answer_scores
-from deeptoolkit.models.memn2n import TYINGS, LinearStart, memn2n, with_attention
 from deeptoolkit.tasks.base import Task, arguments
 from deeptoolkit.tasks.deprecation import renamed_argument
-from deeptoolkit.tasks.memnn_restarts import train_restarts
-from deeptoolkit.tasks.optimizers import warmup_cosine
 from deeptoolkit.tasks.run import TrainingData
 
 log = logging.getLogger("deeptoolkit")
@@ -95,6 +92,33 @@ class MemNN(Task):
     # Under XLA its many small ops fuse: about 0.6x the epoch time on CPUs (benchmarks/README.md, "Precision").
     xla_on_cpu = True
 
+    summary = "End-to-end memory network: answer questions about a story (bAbI)."
+    options = (
+        Option("hops", "Memory hops.", type=int, low=1),
+        Option("dim", "Embedding size.", type=int, low=1),
+        Option("memory_size", "Sentences kept in memory.", type=int, low=1),
+        Option("tying", "Weights shared between hops.", choices=("adjacent", "layerwise")),
+        Option("restarts", "Train this many times from different initialisations; keep the best by validation accuracy.",
+               type=int, low=1),
+        Option("average_restarts", "Keep every restart and answer with the mean of their answer distributions.", type=bool),
+    )
+    verbs = (
+        Verb("answer", "The answer to a question about a story, with the sentences each hop attended to.",
+             inputs=(Input("story", "story", "A story: one sentence per line, or sentences ending in full stops.", example=REVIEW_STORY),
+                     Input("question", "text", "A question about it.", example="where is the ring ?")),
+             options=(top_k(3, "Sentences shown per hop."),), view="memory",
+             file=Option("attention_map", "Write a PNG of every hop's attention."), write="draw_attention"),
+        Verb("predict", "The answer to every question of a bAbI story file: question<TAB>answer.",
+             inputs=(Input("story_file", "questions"),), view="pairs", served=False),
+    )
+    training_data_help = "bAbI file(s) or folder; default: generated stories"
+    evaluate_summary = "Accuracy and per-task error of MODEL."
+    evaluation_data_help = "bAbI file(s) or folder to score (default: the held-out split)."
+    evaluate_options = (Option("unseen_answers", "A test answer never seen in training: stop with an error, or score it as wrong.",
+                               choices=("error", "wrong"), default="error"),)
+    metric_details = "per_task"
+    held_out_line = "held-out {split} accuracy: {accuracy:.4f} ({questions} questions)"
+
     def __init__(self, hops=3, dim=None, memory_size=50, position_encoding=True, time_noise=0.1, tying="adjacent",
                  linear_start=None, epochs=None, batch_size=32, optimizer="sgd", learning_rate=None, clipnorm=40.0,
                  validation_split=0.1, patience=0, min_delta=1e-3, restarts=1, average_restarts=False,
@@ -107,7 +131,6 @@ class MemNN(Task):
             check_positive_int(name, self.config[name])
         if self.config["dim"] is not None:
             check_positive_int("dim", self.config["dim"])
-        check_choice("tying", self.config["tying"], TYINGS)
         check_bool("average_restarts", self.config["average_restarts"])
         check_choice("optimizer", self.config["optimizer"], OPTIMIZERS)
         linear_start, lengths = self.config["linear_start"], _linear_start_lengths(self.config["linear_start"])
@@ -124,6 +147,8 @@ class MemNN(Task):
     # ----------------------------------------------------------------- training
     def _train(self, run):
         """With `restarts` > 1 or several linear starts, train several times (memnn_restarts)."""
+        from deeptoolkit.tasks.memnn_restarts import train_restarts
+
         several = self.config["restarts"] > 1 or len(_linear_start_lengths(self.config["linear_start"])) > 1
         if several and run.resume:
             raise DeeptoolkitError("resume=True continues one interrupted run; it cannot be combined with restarts > 1 or "
@@ -185,6 +210,8 @@ class MemNN(Task):
         return int(min(MAX_EPOCHS, max(MIN_EPOCHS, round(TRAINING_STEPS / steps))))
 
     def _training_data(self, run):
+        from deeptoolkit.data.pipeline import batched
+
         train, _, spec = run.data
         # Fine-tuning keeps the vocabulary: encoding an answer it lacks fails, naming file and line.
         fine_tuning = run.initial_weights is not None
@@ -230,6 +257,8 @@ class MemNN(Task):
         return self._network()
 
     def _network(self, name="memn2n"):
+        from deeptoolkit.models.memn2n import memn2n
+
         encoding, config = self.encoding, self.config
         return memn2n(
             vocab_size=len(encoding.words),
@@ -255,6 +284,9 @@ class MemNN(Task):
         return STORIES_RATE if self.state["data"] == STORIES and self.config["optimizer"] == "sgd" else FILES_RATE
 
     def _compile_arguments(self, run, total_steps):
+        import keras
+        from deeptoolkit.tasks.optimizers import warmup_cosine
+
         config = self.config
         if config["optimizer"] == "adam":
             optimizer = keras.optimizers.Adam(warmup_cosine(self._learning_rate(), total_steps), clipnorm=config["clipnorm"])
@@ -266,6 +298,8 @@ class MemNN(Task):
     def _step_decay(self, run, steps_per_epoch):
         """The paper's SGD rate, per question: constant through linear start, then halved three
         times at even intervals (lr, lr/2, lr/4, lr/8)."""
+        import keras
+
         rate = self._learning_rate() * run.batch_size
         linear_start = run.options.get("linear_start", 0)
         interval = (run.epochs - linear_start) / 4
@@ -279,10 +313,19 @@ class MemNN(Task):
         return run.options.get("linear_start", 0)
 
     def _callbacks(self, run, training):
+        from deeptoolkit.models.memn2n import LinearStart
+
         linear_start = run.options.get("linear_start", 0)
         return [LinearStart(linear_start)] if linear_start else []
 
     # ----------------------------------------------------------------- inference
+    def draw_attention(self, story, question, path):
+        """Every hop's attention over the story's sentences for `question`, as a PNG at `path`."""
+        from deeptoolkit import plots
+
+        result = self.answer(story, question)
+        return plots.memory_attention(result["sentences"], result["attention"], path, f"{question} -> {result['answer']}")
+
     @renamed_argument("top", "top_k")
     def answer(self, story, question, top_k=3):
         """The answer to `question` about `story`, and what each hop attended to.
@@ -332,6 +375,8 @@ class MemNN(Task):
     def _explained(self):
         """(story, question) -> (probabilities, attention), compiled once: every story is
         padded to the model's N x J, so `answer` runs one graph traced a single time."""
+        from deeptoolkit.models.memn2n import with_attention
+
         import tensorflow as tf
 
         def build():

@@ -14,19 +14,11 @@ import os
 
 import numpy as np
 
-from deeptoolkit import vectors
-from deeptoolkit.checks import check_choice, check_positive_int
+from deeptoolkit.checks import check_positive_int
 from deeptoolkit.data import parallel
-from deeptoolkit.data.pipeline import batched
 from deeptoolkit.data.word_vocabulary import WordVocabulary
+from deeptoolkit.declaration import BEAM, RETURN_ATTENTION, Input, Option, Verb
 from deeptoolkit.errors import DeeptoolkitError
-from deeptoolkit.models.seq2seq import (
-    ATTENTION,
-    seq2seq,
-    seq2seq_attention,
-    seq2seq_encoder,
-    seq2seq_stepper,
-)
 from deeptoolkit.tasks.base import arguments
 from deeptoolkit.tasks.encoder_decoder import EncoderDecoderTask
 from deeptoolkit.tasks.run import TrainingData
@@ -59,6 +51,30 @@ class Translator(EncoderDecoderTask):
         precision, distribute, seed, jit_compile: see `deeptoolkit.runtime`.
     """
 
+    summary = "Encoder-decoder RNN with attention: translate sentences."
+    options = (
+        Option("attention", "none: the plain encoder-decoder, for comparison.", choices=("additive", "dot", None), none="none"),
+        Option("units", "GRU units.", type=int, low=1),
+        Option("max_length", "Longest sentence in tokens.", type=int, low=1),
+        Option("reverse", "Translate from the second column to the first.", type=bool),
+    )
+    verbs = (
+        Verb("translate", "The translation of a sentence, optionally with its attention matrix.",
+             inputs=(Input("sentence", "text"),), options=(BEAM, RETURN_ATTENTION), answer="_translation_answer", view="translation",
+             file=Option("attention_map", "Write the source-target heatmap PNG."), write="draw_attention"),
+        Verb("predict", "The translation of every line of a file: source<TAB>translation.",
+             inputs=(Input("sentences", "lines"),), options=(BEAM,), view="pairs", served=False),
+        Verb("map", "A 2-D t-SNE map of how the encoder sums up each line of a file, labelled.", inputs=(Input("sentences", "lines"),),
+             options=(Option("nearest", "Also print each sentence's this many nearest others.", type=int, low=0, default=0),),
+             method="neighbours", file=Option("out", "The PNG to write.", default="phrases.png"), write="draw_sentence_map",
+             view="neighbours", served=False),
+    )
+    training_data_help = "a Tatoeba/Anki file; default: the generated phrasebook"
+    evaluate_summary = "Corpus BLEU-4 and token accuracy of MODEL."
+    evaluation_data_help = "Pairs to score (default: the pairs held out in training)."
+    evaluate_options = (BEAM,)
+    held_out_line = "held-out {split} BLEU-4 (greedy): {bleu:.4f} ({pairs} pairs)"
+
     def __init__(self, attention="additive", embedding_dim=128, units=256, dropout=0.1, max_length=20, reverse=False, min_count=1,
                  epochs=30, batch_size=64, learning_rate=3e-3, clipnorm=1.0, validation_split=0.1, patience=5, min_delta=1e-3,
                  precision="auto", distribute=None, seed=None, jit_compile="auto"):
@@ -66,7 +82,6 @@ class Translator(EncoderDecoderTask):
 
     def _check_config(self):
         super()._check_config()
-        check_choice("attention", self.config["attention"], ATTENTION)
         for name in ("embedding_dim", "units", "max_length", "min_count"):
             check_positive_int(name, self.config[name])
 
@@ -106,6 +121,8 @@ class Translator(EncoderDecoderTask):
 
     def _batches(self, pairs, batch_size, shuffle=False, seed=None):
         """Batches of pairs of similar length (a bucket per length up to 12, then wider ones)."""
+        from deeptoolkit.data.pipeline import batched
+
         boundaries = sorted(set(range(3, 13)) | set(range(13, self.config["max_length"] + 3, 3)))
         lengths = [max(len(s), len(t) + 1) for s, t in pairs]
         return batched(self._dataset(pairs), batch_size, shuffle=shuffle, seed=seed, lengths=lengths, boundaries=boundaries)
@@ -128,6 +145,8 @@ class Translator(EncoderDecoderTask):
                                                     tf.concat([target, [end]], 0)))
 
     def _build_model(self, run):
+        from deeptoolkit.models.seq2seq import seq2seq
+
         source_vocabulary, target_vocabulary = self.vocabularies
         config = self.config
         return seq2seq(len(source_vocabulary), len(target_vocabulary), config["embedding_dim"], config["units"],
@@ -173,6 +192,8 @@ class Translator(EncoderDecoderTask):
         return self._write(sources, beam, max_length)
 
     def _decoding_parts(self):
+        from deeptoolkit.models.seq2seq import seq2seq_stepper
+
         _, target_vocabulary = self.vocabularies
 
         def encode(sources):
@@ -182,10 +203,32 @@ class Translator(EncoderDecoderTask):
         return encode, seq2seq_stepper(self.model), target_vocabulary
 
     def _encoder(self):
+        from deeptoolkit.models.seq2seq import seq2seq_encoder
+
         return self._cached("encoder", lambda: seq2seq_encoder(self.model))
+
+    def _translation_answer(self, sentence, beam=None, attention=False):
+        """The served answer: {translation}, and with `attention` its attention matrix."""
+        answer = {"translation": self.translate(sentence, beam=beam)}
+        if attention and self.config["attention"] is not None:
+            answer["attention"] = self.attention(sentence, beam=beam)
+        return answer
+
+    def draw_attention(self, sentence, path, beam=None):
+        """The attention of the translation of `sentence` as a source x target heatmap PNG at `path`."""
+        from deeptoolkit import plots
+
+        weights = self.attention(sentence, beam=beam)
+        return plots.translation_attention(weights["source"], weights["target"], weights["weights"], path, sentence)
+
+    def neighbours(self, sentences, nearest=0):
+        """{sentence: its `nearest` nearest others among `sentences` with their similarity}."""
+        return {sentence: self.nearest_sentences(sentence, sentences, k=nearest) for sentence in sentences} if nearest else {}
 
     def attention(self, sentence, beam=None):
         """{source, target, weights}: the tokens and the (target x source) attention of the translation."""
+        from deeptoolkit.models.seq2seq import seq2seq_attention
+
         self._require_fitted()
         if self.config["attention"] is None:
             raise DeeptoolkitError("This Translator has no attention (attention=None). Received: attention()")
@@ -218,6 +261,8 @@ class Translator(EncoderDecoderTask):
     def nearest_sentences(self, sentence, candidates, k=5):
         """The `k` candidates whose encodings are nearest to `sentence`'s (cosine): a list of
         (candidate, similarity), best first; `sentence` itself is left out if among them."""
+        from deeptoolkit import vectors
+
         check_positive_int("k", k)
         if not isinstance(candidates, (list, tuple)) or not candidates:
             raise DeeptoolkitError(f"Expected a non-empty list of candidate sentences. Received: {candidates!r}")
@@ -227,6 +272,8 @@ class Translator(EncoderDecoderTask):
 
     def draw_sentence_map(self, sentences, path, seed=0):
         """A 2-D t-SNE of the sentences' encodings, each labelled, written to `path` (PNG)."""
+        from deeptoolkit import vectors
+
         codes = self.encode(sentences)
         if len(codes) < 3:
             raise DeeptoolkitError(f"Expected at least 3 sentences to map. Received: {len(codes)}")

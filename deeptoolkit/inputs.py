@@ -1,0 +1,71 @@
+"""The kinds of input a verb reads, and what the command line makes of each: the items an
+answer is about (image files of folders, lines of a file, questions of a story file). Nothing
+here imports TensorFlow: the command line expands inputs before a model is loaded."""
+
+import os
+
+from deeptoolkit.errors import DeeptoolkitError
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".pgm")
+
+# kind: how it is given on the command line and in a request.
+KINDS = {
+    "image": "an image file (png, jpg, bmp, gif, pgm) or a folder of them; an upload when served",
+    "text": "a string",
+    "story": "a story, one sentence per line: a file on the command line, text when served",
+    "lines": "a UTF-8 text file, one item per line",
+    "questions": "a bAbI file of story lines and questions",
+}
+
+
+def expand_images(items):
+    """Image paths of `items` (paths of files or folders, or one path): files as given, each
+    folder as its image files sorted by name. A folder without any is an error."""
+    items = [items] if isinstance(items, (str, os.PathLike)) else list(items)
+    paths = []
+    for item in items:
+        item = os.fspath(item)
+        if not os.path.isdir(item):
+            paths.append(item)
+            continue
+        found = sorted(entry.path for entry in os.scandir(item) if entry.is_file() and entry.name.lower().endswith(IMAGE_EXTENSIONS))
+        if not found:
+            raise DeeptoolkitError(f"Expected image files in the folder ({', '.join(IMAGE_EXTENSIONS)}). Received: {item!r} has none")
+        paths.extend(found)
+    return paths
+
+
+def read_story(path):
+    """The text of a story file, one sentence per line."""
+    if not os.path.isfile(path):
+        raise DeeptoolkitError(f"Expected a story file, one sentence per line. Received: story={os.fspath(path)!r} does not exist")
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def command_line_value(item, value):
+    """What a verb is called with for its input `item` (a declaration.Input) given on the command
+    line as `value`."""
+    if item.kind == "image" and item.many:
+        return expand_images(value)
+    if item.kind == "story":
+        return read_story(value)
+    if item.kind == "lines":
+        from deeptoolkit.data.parallel import read_sentences
+
+        if not os.path.isfile(value):
+            raise DeeptoolkitError(f"Expected a text file of {item.name}, one per line. Received: {item.name}={value!r} does not exist")
+        found = read_sentences(value)
+        if not found:
+            raise DeeptoolkitError(f"Expected {item.name}, one per line. Received: an empty file {value!r}")
+        return found
+    return list(value) if isinstance(value, tuple) else value
+
+
+def items(kind, value):
+    """The items an answer is about, as the command line prints them beside each answer."""
+    if kind == "questions":
+        from deeptoolkit.data.babi import read_babi_file
+
+        return [" ".join(question.question) for question in read_babi_file(value)]
+    return value if isinstance(value, list) else [value]
