@@ -37,7 +37,7 @@ def main():
     translator.fit(train, epochs=args.epochs, verbose=2)
     print(f"trained {len(translator.history['loss'])} epochs in {(time.perf_counter() - start) / 60:.1f} min")
     scores = translator.evaluate(held, beam=args.beam)
-    print(f"held-out BLEU-4 (beam {args.beam}): {100 * scores['bleu']:.1f}, token accuracy {scores['token_accuracy']:.3f}")
+    print(f"held-out BLEU-4 (beam {args.beam}): {100 * scores['bleu4']:.1f}, token accuracy {scores['token_accuracy']:.3f}")
     for sentence, translation in zip(SENTENCES, translator.translate(SENTENCES, beam=args.beam)):
         print(f"{sentence}  ->  {translation}")
     if args.attention_map:

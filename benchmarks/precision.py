@@ -54,7 +54,7 @@ def cases():
         "char-rnn": (lambda **s: CharRNN(seed=0, epochs=3, patience=0, sample_length=0, **s), text,
                      lambda t: ("validation loss", t.evaluate(text[int(0.9 * len(text)):])["loss"])),
         "translator": (lambda **s: Translator(seed=0, epochs=3, patience=0, **s), pairs,
-                       lambda t: ("BLEU-4 greedy", t.evaluate(other_pairs)["bleu"])),
+                       lambda t: ("BLEU-4 greedy", t.evaluate(other_pairs)["bleu4"])),
         "captioner": (lambda **s: Captioner(seed=0, epochs=3, patience=0, **s), scenes,
                       lambda t: ("BLEU-4 greedy", t.evaluate(test_scenes)["bleu4"])),
         "face-verifier": (lambda **s: FaceVerifier(seed=0, epochs=6, patience=0, **s), "builtin:synthetic-faces",

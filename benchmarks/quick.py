@@ -173,7 +173,7 @@ def translator(rounds, epochs=3):
     others = phrasebook.generate_pairs(300, seed=1)
     return times, samples, seconds, {
         "unit": "sentence pairs",
-        "quality": {"BLEU-4 greedy, 300 pairs of seed 1": round(task.evaluate(others)["bleu"], 4)},
+        "quality": {"BLEU-4 greedy, 300 pairs of seed 1": round(task.evaluate(others)["bleu4"], 4)},
         "infer_per_s": timed_rate(lambda: task.translate([s for s, _ in others])),
     }
 

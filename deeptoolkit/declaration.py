@@ -12,9 +12,11 @@ This module and the task modules import no TensorFlow at import time: `--help` r
 import dataclasses
 import inspect
 import numbers
+import textwrap
 
 from deeptoolkit.checks import check_choice, check_positive_int
 from deeptoolkit.errors import DeeptoolkitError
+from deeptoolkit.runtime_settings import DISTRIBUTIONS, JIT_COMPILE, PRECISIONS
 
 # The kinds of input a verb reads (deeptoolkit.inputs): each has one reader on the command line,
 # one in the server and one form field in the page.
@@ -127,6 +129,8 @@ class Verb:
         method that writes it (called with the inputs, the path and the options it takes); with a
         default, the file is the command's purpose, written every time and reported first.
     file_instead: the file holds the answer, which is printed only when no file is asked for.
+    saves: the verb changes the model, which the command line then saves (to the file option
+        when given, else over MODEL).
     """
 
     name: str
@@ -142,10 +146,52 @@ class Verb:
     file: Option = None
     write: str = None
     file_instead: bool = False
+    saves: bool = False
 
     @property
     def method_name(self):
         return self.method or self.name
+
+
+class Declared:
+    """What every task declares, with its defaults (`deeptoolkit.tasks.base.Task` derives from it):
+    a line of help, the constructor options (those shared by every task declared here, once), the
+    verbs, and what `train` and `evaluate` take and print."""
+
+    summary = ""
+    shared_options = (
+        Option("epochs", "Passes over the training data.", type=int, low=1),
+        Option("batch_size", "Global batch size: examples per step, across devices.", type=int, low=1),
+        Option("learning_rate", "Peak learning rate.", type=float, low=0, low_open=True),
+        Option("validation_split", "Fraction of the training data held out to pick the best epoch, stop early and score "
+               "evaluate() without data; 0: none.", type=float, low=0, high=1, high_open=True),
+        Option("patience", "Epochs without validation improvement before stopping and going back to the best epoch "
+               "(0: never stop).", type=int, low=0),
+        Option("min_delta", "The least improvement of the watched validation score that counts.", type=float, low=0),
+        Option("precision", "Dtype policy (auto: mixed_float16 on a recent GPU, else float32 or the task's measured best).",
+               choices=PRECISIONS),
+        Option("distribute", "tf.distribute strategy: mirrored (the GPUs of this machine) or multiworker (the machines "
+               "TF_CONFIG names).", choices=DISTRIBUTIONS, none="none"),
+        Option("seed", "Make the run repeatable (on CPU); also seeds the validation split.", type=int),
+        Option("jit_compile", "XLA for the training step: auto (where the task measured it faster), true or false.",
+               choices=JIT_COMPILE),
+    )
+    options = ()
+    verbs = ()
+    # Keyword arguments of `fit` beyond the shared ones (Options), handed to the hooks in `Run.options`.
+    fit_options = ()
+    # What `--data` of `train` reads, for its help.
+    training_data_help = "the task's own data; default: its embedded data set"
+    # How `train` reports the held-out scores: a format string over evaluate()'s dict.
+    held_out_line = None
+    # evaluate(): a line of help, its --data, its own options, what --json leaves out, the metric
+    # with one entry per part (printed a line each), and the arguments its figures need.
+    evaluate_summary = "The task's standard metrics of MODEL."
+    evaluation_data_help = "Data to score (default: the held-out split of the training data)."
+    evaluate_options = ()
+    hidden_metrics = ()
+    metric_details = None
+    evaluate_for_figures = {}
 
 
 def constructor_defaults(task_class):
@@ -166,14 +212,25 @@ def declared_options(task_class):
     return options
 
 
+def options_doc(task_class):
+    """The Args section of a task class's docstring, from its declared options."""
+    lines = ["    Args (declared in `options`, and for every task in `Task.shared_options`):"]
+    for option, default in declared_options(task_class):
+        choices = f" One of {', '.join(repr(c) for c in option.choices)}." if option.choices else ""
+        lines += textwrap.wrap(f"{option.name}: {option.help}{choices} Default: {default!r}.", 100,
+                               initial_indent=" " * 8, subsequent_indent=" " * 12)
+    return "\n".join(lines) + "\n"
+
+
 def verb(task_class, name):
     """The task's verb called `name`, or None."""
     return next((v for v in task_class.verbs if v.name == name), None)
 
 
 def top_k(default, help="How many of the best are shown."):
-    """The `top_k` of a verb that ranks: one name and one rule everywhere (more than exist shows all)."""
-    return Option("top_k", help, type=int, low=1, default=default)
+    """The `top_k` of a verb that ranks, with one rule everywhere: a positive integer, and more than
+    there are shows them all."""
+    return Option("top_k", help + " More than there are shows them all.", type=int, low=1, default=default)
 
 
 BEAM = Option("beam", "Beam width (default: greedy).", type=int, low=1, high=16, default=None)

@@ -85,8 +85,8 @@ def strategy():
         if workers == 1:
             log.warning("distribute='multiworker' without a TF_CONFIG naming several workers: training on this process alone")
         try:
-            # Gradients summed in packs of up to 32 MiB, not one collective per variable:
-            # 15-25% off the step time of LeNet-5 here (benchmarks/multiworker.py).
+            # Gradients summed in packs of up to 32 MiB, not one collective per variable, which
+            # shortens the step (benchmarks/multiworker.py).
             packing = tf.distribute.experimental.CommunicationOptions(bytes_per_pack=32 * 1024 * 1024)
             _strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=packing)
         except RuntimeError as error:

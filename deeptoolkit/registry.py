@@ -42,10 +42,6 @@ def module_name(name):
     return "deeptoolkit.tasks." + name.replace("-", "_")
 
 
-def cli_module_name(name):
-    return "deeptoolkit.cli." + name.replace("-", "_")
-
-
 def name_of(class_name):
     """The command-line name of a task class name, or None."""
     return next((name for name, known in TASKS.items() if known == class_name), None)

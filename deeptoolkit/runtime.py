@@ -54,9 +54,9 @@ def resolve_precision(precision="auto", bfloat16_on_cpu=False):
     """The dtype policy name that `precision` means on this machine.
 
     `auto` picks float16 mixed precision only where it pays: tensor cores arrive with
-    compute capability 7.0 (Volta). On a CPU it is float32, unless the task measured itself
-    faster under bfloat16 (`bfloat16_on_cpu`, e.g. LSTMs: 2x here) and the CPU computes in
-    bfloat16 natively (AVX512_BF16 or AMX); convnets measured slower, so they stay float32.
+    compute capability 7.0 (Volta). On a CPU it is float32, unless the task is faster under
+    bfloat16 (`bfloat16_on_cpu`: the recurrent ones) and the CPU computes in bfloat16 natively
+    (AVX512_BF16 or AMX); convnets are slower there (benchmarks/README.md, "Precision").
     """
     check_choice("precision", precision, PRECISIONS)
     if precision != "auto":
@@ -81,23 +81,31 @@ def cpu_has_native_bfloat16():
 
 
 @contextlib.contextmanager
-def precision_scope(precision):
-    """Build layers under `precision`'s dtype policy, then restore the global one.
+def precision_scope(policy):
+    """Build layers under the dtype `policy` (a name resolve_precision returned), then restore
+    the global one.
 
     Keras layers capture the policy when they are created, so the global setting only
     needs to hold while the graph is built; restoring it keeps tasks independent.
     """
     previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(resolve_precision(precision))
+    keras.config.set_dtype_policy(_resolved(policy))
     try:
         yield
     finally:
         keras.config.set_dtype_policy(previous)
 
 
-def wrap_optimizer(optimizer, precision):
-    """Turn on dynamic loss scaling where float16 gradients could underflow."""
-    if resolve_precision(precision) == "mixed_float16" and not isinstance(
+def _resolved(policy):
+    """`policy` itself: precision is resolved once, by resolve_precision, where a run starts."""
+    check_choice("policy", policy, PRECISIONS[1:])
+    return policy
+
+
+def wrap_optimizer(optimizer, policy):
+    """Turn on dynamic loss scaling where float16 gradients could underflow (`policy`: a name
+    resolve_precision returned)."""
+    if _resolved(policy) == "mixed_float16" and not isinstance(
         optimizer, keras.optimizers.LossScaleOptimizer
     ):
         return keras.optimizers.LossScaleOptimizer(optimizer)
@@ -107,10 +115,9 @@ def wrap_optimizer(optimizer, precision):
 def resolve_jit_compile(jit_compile="auto", xla_on_cpu=False, distribute=None):
     """What to pass to `Model.compile(jit_compile=...)` for `jit_compile` on this machine.
 
-    On the CPU, XLA made the LeNet-5 training step about 4x slower than TensorFlow's own
-    kernels (benchmarks/image_classifier.py precision), so `auto` means off there, unless
-    the task measured itself faster with it (`xla_on_cpu`: the memory network's many small
-    ops fuse, 0.59x the epoch wall time, benchmarks/precision.py); on a GPU, `auto` leaves
+    On the CPU, XLA makes a convnet's training step slower than TensorFlow's own kernels, so
+    `auto` means off there, unless the task is faster with it (`xla_on_cpu`: the memory
+    network's many small ops fuse; benchmarks/README.md, "Precision"); on a GPU, `auto` leaves
     the choice to Keras (on wherever every layer supports it). Under a strategy on CPUs it is
     off: XLA on the CPU cannot compile the gradient exchange between replicas (tf2xla fails
     on the collective all-reduce of `multiworker`).

@@ -69,9 +69,12 @@ def test_not_a_model_is_one_line(run, tmp_path):
     _one_line_error(run("image-classifier", "predict", tmp_path / "absent.dtk", bogus), "No saved model found")
 
 
-def test_wrong_channel_image_is_one_line(run, saved_classifier, tmp_path):
+def test_a_colour_image_is_read_as_grey_and_a_broken_one_is_one_line(run, saved_classifier, tmp_path):
     colour = write_image(tmp_path / "colour.png", np.zeros((8, 8, 3)))
-    _one_line_error(run("image-classifier", "predict", saved_classifier, colour), "colour.png", "1 channel")
+    assert run("image-classifier", "predict", saved_classifier, colour).exit_code == 0
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not a picture")
+    _one_line_error(run("image-classifier", "predict", saved_classifier, broken), "broken.png", "Not a readable image")
 
 
 def test_bad_option_values_are_refused_by_click(run):
@@ -149,5 +152,4 @@ def test_inspect_refuses_a_model_of_another_task_and_a_wrong_image(run, saved_cl
     reader = MemNN(epochs=1, dim=8, validation_split=0.0).fit(str(stories), verbose=0)
     image = write_image(tmp_path / "digit.png", np.zeros((8, 8), "uint8"))
     _one_line_error(run("image-classifier", "inspect", reader.save(tmp_path / "reader.dtk"), image), "MemNN")
-    colour = write_image(tmp_path / "colour.png", np.zeros((8, 8, 3), "uint8"))
-    _one_line_error(run("image-classifier", "inspect", saved_classifier, colour), "colour.png", "1 channel")
+    _one_line_error(run("image-classifier", "inspect", saved_classifier, tmp_path / "none.png"), "none.png", "does not exist")

@@ -58,7 +58,7 @@ def test_train_evaluate_verify_predict(people_folder, tmp_path):
     assert result.exit_code == 0 and len(result.output.splitlines()) == 3, result.output
 
     one_line_error(run("face-verifier", "verify", out, a, b, "--threshold", 2.5), "threshold must be a distance")
-    one_line_error(run("face-verifier", "verify", out, a, tmp_path / "nobody.png"), "No such image file")
+    one_line_error(run("face-verifier", "verify", out, a, tmp_path / "nobody.png"), "Image file does not exist")
     one_line_error(run("face-verifier", "evaluate", out, "--data", people_folder, "--people", "s40"), "No such people")
     pairs = tmp_path / "pairs.txt"
     pairs.write_text("1 1\ns11 1 2\ns11 1 s99 1\n")

@@ -15,7 +15,7 @@ def test_train_evaluate_predict_translate(tmp_path):
     result = run("translator", "evaluate", out, "--beam", 2, "--json")
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.output.splitlines()[-1])
-    assert 0 <= metrics["bleu"] <= 1 and metrics["beam"] == 2 and metrics["pairs"] == 60
+    assert 0 <= metrics["bleu4"] <= 1 and metrics["beam"] == 2 and metrics["pairs"] == 60
 
     sentences = tmp_path / "sentences.txt"
     sentences.write_text("i like the cat .\nwe see the red car .\n")

@@ -20,7 +20,7 @@ def test_every_task_has_its_class_its_command_and_a_tiny_test_configuration():
     assert registry.task_class("NoSuchTask") is None
 
 
-def test_every_declared_option_is_a_constructor_argument_with_the_constructors_default():
+def test_every_constructor_argument_is_declared_and_the_command_line_has_its_default():
     import inspect
 
     from deeptoolkit.cli.common import task_group
@@ -30,7 +30,7 @@ def test_every_declared_option_is_a_constructor_argument_with_the_constructors_d
         task_class = registry.task_class(class_name)
         parameters = inspect.signature(task_class.__init__).parameters
         declared = {option.name for option in (*task_class.shared_options, *task_class.options)}
-        assert declared <= set(parameters), (name, declared - set(parameters))
+        assert declared == set(parameters) - {"self"}, (name, declared ^ (set(parameters) - {"self"}))
         train = task_group(name).commands["train"]
         defaults = {parameter.name: parameter.default for parameter in train.params}
         for option, default in declared_options(task_class):

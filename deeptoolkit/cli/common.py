@@ -3,13 +3,10 @@ options), evaluate, and a command per verb; training then saving then scoring.""
 
 import collections
 import functools
-import importlib
-import importlib.util
 import os
 
 import click
 
-from deeptoolkit import registry
 from deeptoolkit.cli.declared import click_option, constructor_options, evaluate_command, task_class, verb_command
 from deeptoolkit.cli.errors import friendly_errors
 from deeptoolkit.errors import DeeptoolkitError
@@ -56,8 +53,7 @@ def _chief_in_tf_config():
 
 
 def task_group(task):
-    """The click group of `task`: train, evaluate and a command per declared verb, plus the
-    commands of its CLI module where it has one (`extra_commands`)."""
+    """The click group of `task`: train, evaluate and a command per declared verb."""
     cls = task_class(task)
     group = click.Group(task, help=cls.summary)
 
@@ -73,10 +69,6 @@ def task_group(task):
     group.add_command(evaluate_command(task))
     for verb in cls.verbs:
         group.add_command(verb_command(task, verb))
-    extras = registry.cli_module_name(task)
-    if importlib.util.find_spec(extras) is not None:
-        for command in importlib.import_module(extras).extra_commands:
-            group.add_command(command)
     return group
 
 

@@ -27,19 +27,24 @@ def click_option(option, default, ranged=True):
     (constructor options); a verb's bounds are the task's to check, with the task's wording."""
     kwargs = {"help": option.help, "show_default": True}
     if option.choices is not None:
-        words = [option.none if choice is None else choice for choice in option.choices if choice is not None or option.none]
-        kwargs["type"] = click.Choice(words)
-        if option.none:
-            kwargs["callback"] = lambda context, parameter, value: None if value == option.none else value
-            default = option.none if default is None else default
-        return click.option(option.flag, option.name, default=default, **kwargs)
+        # Words for the choices that are not strings: None is the option's `none` word, booleans true/false.
+        meaning = {option.none if choice is None else str(choice).lower() if isinstance(choice, bool) else choice: choice
+                   for choice in option.choices if choice is not None or option.none}
+        kwargs["type"] = click.Choice(list(meaning))
+        kwargs["callback"] = lambda context, parameter, value: meaning.get(value, value)
+        word = next((w for w, choice in meaning.items() if choice is default and (choice is None or isinstance(choice, bool))),
+                    default)
+        return click.option(option.flag, option.name, default=word, **kwargs)
+    if default is REQUIRED:
+        return click.option(option.flag, option.name, required=True, type=option.value_type(None), help=option.help)
     kind = option.value_type(default)
     if option.multiple:
         return click.option(option.flag, option.name, multiple=True, type=kind, help=option.help)
     if kind is bool:
         if default is None:  # "unset": the task decides, so the option takes true or false
             return click.option(option.flag, option.name, type=click.BOOL, default=None, help=option.help)
-        return click.option(option.flag, option.name, is_flag=True, default=default, help=option.help)
+        return click.option(f"{option.flag}/--no-{option.flag[2:]}", option.name, default=default, show_default=True,
+                            help=option.help)
     if option.square:
         kwargs["callback"] = lambda context, parameter, value: (value, value)
         default = default[0]
@@ -102,8 +107,10 @@ def verb_command(task, verb):
             click.echo(json.dumps(_json_answer(verb, items, result)))
         else:
             views.PRINTERS.get(verb.view, views.json_view)(items, result, arguments)
-        if target and not file_first:
+        if target and not file_first and verb.write:
             _write(loaded, verb, values, target, arguments, as_json)
+        if verb.saves:
+            click.echo(f"saved {loaded.save(target or model)}", err=as_json)
 
     command.__doc__ = verb.summary
     command = click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")(command)

@@ -81,6 +81,11 @@ def neighbours(items, result, options):
         click.echo(f"{key}\t" + "\t".join(f"{other} ({similarity:.2f})" for other, similarity in ranked))
 
 
+def calibration(items, result, options):
+    click.echo(f"threshold {result['previous_threshold']:.4f} -> {result['threshold']:.4f}: accuracy on {result['pairs']} pairs "
+               f"of {result['people']} people {result['previous_accuracy']:.4f} -> {result['accuracy']:.4f}")
+
+
 def stages(items, result, options):
     for name, stage in result:
         click.echo(f"{name}\t{'x'.join(str(size) for size in stage.shape)}")
@@ -88,4 +93,4 @@ def stages(items, result, options):
 
 PRINTERS = {"json": json_view, "labels": labels, "translation": lines, "caption": lines, "text": text, "lines": lines, "pairs": pairs,
             "vectors": vectors, "verdict": verdict, "matches": matches, "memory": memory, "stages": stages,
-            "neighbours": neighbours}
+            "neighbours": neighbours, "calibration": calibration}

@@ -17,7 +17,7 @@ from deeptoolkit.errors import DeeptoolkitError
 DETECTORS = ("opencv",)
 # Of the face box's side, added on each side. The cascade's box already spans brow to chin; a
 # margin brings in what surrounds the face, which in a new photo is background
-# (benchmarks/README.md, "FaceVerifier": 0.1, 0.2 and 0.4 all verified worse).
+# (benchmarks/README.md, "FaceVerifier").
 MARGIN = 0.0
 DETECT_SIDE = 160  # photos smaller than this are enlarged before detecting
 MAX_TILT_DEGREES = 30  # eye pairs steeper than this are more likely a mistake than a tilted head

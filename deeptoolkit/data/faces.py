@@ -26,6 +26,7 @@ import tensorflow as tf
 
 from deeptoolkit.data import image_files, synthetic_faces
 from deeptoolkit.data.face_detection import FaceDetector, check_detect
+from deeptoolkit.data.image_preprocessor import ImagePreprocessor
 from deeptoolkit.data.images import as_image_batch
 from deeptoolkit.data.tfds_source import tfds_split
 from deeptoolkit.errors import DeeptoolkitError
@@ -155,16 +156,13 @@ def user_photos(images, image_size, crop=1.0, channels=None, detector=None, what
     """(uint8 (N, H, W, C) at `image_size`, face boxes) of the photos a user passes to verify,
     identify or embed: paths, one path, or arrays. With a `detector`, the face of each photo
     (a photo without one is an error naming it) and its FaceBox; without, Nones."""
-    if isinstance(images, (str, os.PathLike)):
+    if isinstance(images, (str, os.PathLike, bytes)):
         images = [images]
-    if isinstance(images, (list, tuple)) and images and all(isinstance(i, (str, os.PathLike)) for i in images):
-        for path in images:
-            if not os.path.isfile(path):
-                raise DeeptoolkitError(f"No such image file. Received: {what}={os.fspath(path)!r}")
-            if image_files.probe_image(path) is None:
-                raise DeeptoolkitError(f"Not a readable image (corrupt, or another kind of file). Received: {what}={os.fspath(path)!r}")
-        whole = [image_files.read_images([p], channels).numpy()[0].round().astype("uint8") for p in images]
-        names = [os.fspath(p) for p in images]
+    if isinstance(images, (list, tuple)) and images and all(isinstance(i, (str, os.PathLike, bytes)) for i in images):
+        # Files and uploads as every image task reads them; arrays keep the photos' own scale rule (_from_arrays).
+        read = ImagePreprocessor(None, channels or 3).read(list(images), what)
+        whole = [np.clip(photo, 0, 255).round().astype("uint8") for photo in read]
+        names = [os.fspath(p) if not isinstance(p, bytes) else f"{what}[{i}]" for i, p in enumerate(images)]
     else:
         array = np.asarray(images)
         batch = as_image_batch(array[None] if one_photo(array) else array, what)

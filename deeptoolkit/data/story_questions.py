@@ -44,3 +44,15 @@ def questions_dataset(encoding, questions):
 
     stories, asked, answers = encoding.encode(questions)
     return tf.data.Dataset.from_tensor_slices(({"story": stories, "question": asked}, answers))
+
+
+def questions_to_score(data):
+    """(questions, which) of data given to evaluate: bAbI files as they are ("given"), or a
+    folder's *_test.txt files ("test")."""
+    files = [data] if isinstance(data, (str, os.PathLike)) else data
+    if isinstance(files, (list, tuple)) and all(os.path.isfile(f) for f in files):
+        return [q for f in files for q in babi.read_babi_file(f)], "given"
+    _, test, _ = load_questions(data)
+    if test is None:
+        raise DeeptoolkitError(f"Expected *_test.txt files beside the *_train.txt files. Received: data={data!r}")
+    return test, "test"

@@ -16,8 +16,8 @@ from deeptoolkit.models.lenet import lenet5_features
 from deeptoolkit.models.resnet import resnet_features, working_size
 
 BACKBONES = ("resnet", "lenet5")
-# Keras's batch-norm momentum: over the default 150 epochs it verifies unseen ORL people better
-# than the ResNet's 0.9 (benchmarks/README.md, "FaceVerifier").
+# Keras's batch-norm momentum, not the ResNet's 0.9: it verifies unseen people better over the
+# default epochs (benchmarks/README.md, "FaceVerifier").
 BN_MOMENTUM = 0.99
 
 

@@ -14,12 +14,11 @@ back into u; the answer is a softmax over the answer vocabulary. The paper's cho
   input embedding, and the question shares the first input embedding; layer-wise
   (RNN-like): every hop shares one input embedding A and one output embedding C, the
   question has its own B, and a learned linear map H carries the state between hops,
-  u <- H u + o (the paper's LW models; here it took bAbI 10k's qa19 from 74.8% to
-  24.0% test error and qa16 from 53.9% to 0.0%: benchmarks/README.md, "MemNN");
+  u <- H u + o (the paper's LW models; what it buys: benchmarks/README.md, "MemNN");
 - the answer is read through the last output embedding (W^T = C^K, the paper's adjacent
   tying; C under layer-wise tying): an answer that is a word scores by how much of that word the hops read, which
   is what lets "what is the hallway east of ?" pick the right word of the right sentence
-  (qa4: 0.1% error tied, 18% with a free dense layer). Answers that are not one story
+  (benchmarks/README.md, "MemNN", qa4). Answers that are not one story
   word ("yes", "apple,football") get vectors of their own;
 - linear start (LS): the attention softmax can be switched off for the first epochs (see
   `LinearStart`), which the paper found to avoid poor local minima.

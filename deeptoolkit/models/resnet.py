@@ -7,9 +7,8 @@ from deeptoolkit.models.image_input import classifier_head, image_input
 
 MIN_SIZE = 32
 # Batch-norm statistics for inference average the last ~10 batches (PyTorch's default), not
-# Keras's ~100, which left a ResNet trained a few hundred steps predicting at chance on held-out
-# data (benchmarks/README.md, "ImageClassifier"). Long runs may prefer the slower average: the
-# FaceVerifier passes 0.99 (benchmarks/README.md, "FaceVerifier").
+# Keras's ~100, so that a ResNet trained a few hundred steps predicts well on held-out data
+# (benchmarks/README.md, "ImageClassifier"); long runs may pass the slower average.
 BN_MOMENTUM = 0.9
 
 

@@ -23,16 +23,15 @@ import os
 # What training, saving and scoring need is imported where it is used: importing a task module
 # stays free of TensorFlow, so that the command line reads the declarations for `--help` at once.
 from deeptoolkit import multiworker, registry
-from deeptoolkit.checks import check_fraction, check_non_negative, check_positive_int
+from deeptoolkit.checks import check_positive_int
 from deeptoolkit.data import catalog, tfds_source
-from deeptoolkit.declaration import Option, declared_options
+from deeptoolkit.declaration import Declared, declared_options, options_doc
 from deeptoolkit.errors import (
     DeeptoolkitError,
     ModelFileError,
     NotFittedError,
     TrainingDivergedError,
 )
-from deeptoolkit.runtime_settings import DISTRIBUTIONS, PRECISIONS
 from deeptoolkit.tasks.run import Run, one_iterator_for_all_epochs, total_steps
 
 log = logging.getLogger("deeptoolkit")
@@ -42,37 +41,8 @@ NOT_SAVED = "the training data was given in memory and is not saved with the mod
 NOTHING_HELD_OUT = "nothing was held out (validation_split=0) and the data has no test split"
 
 
-class Task:
+class Task(Declared):
     """Base class of the task classes; see the module docstring for the division of work."""
-
-    # The declaration (deeptoolkit.declaration): a line of help, the constructor options the
-    # command line and pages offer, and the verbs. Shared options are declared here once.
-    summary = ""
-    shared_options = (
-        Option("epochs", "Number of epochs.", type=int, low=1),
-        Option("batch_size", "Global batch size.", type=int, low=1),
-        Option("precision", "Dtype policy (auto: mixed_float16 on a recent GPU, else float32 or the task's measured best).",
-               choices=PRECISIONS),
-        Option("distribute", "tf.distribute strategy: mirrored (the GPUs of this machine) or multiworker (the machines "
-               "TF_CONFIG names).", choices=DISTRIBUTIONS, none="none"),
-        Option("seed", "Make the run repeatable (on CPU).", type=int),
-    )
-    options = ()
-    verbs = ()
-    # Keyword arguments of `fit` beyond the shared ones (Options), handed to the hooks in `Run.options`.
-    fit_options = ()
-    # What `--data` of `train` reads, for its help.
-    training_data_help = "the task's own data; default: its embedded data set"
-    # How `train` reports the held-out scores: a format string over evaluate()'s dict.
-    held_out_line = None
-    # evaluate(): a line of help, its --data, its own options, what --json leaves out, the metric
-    # with one entry per part (printed a line each), and the arguments its figures need.
-    evaluate_summary = "The task's standard metrics of MODEL."
-    evaluation_data_help = "Data to score (default: the held-out split of the training data)."
-    evaluate_options = ()
-    hidden_metrics = ()
-    metric_details = None
-    evaluate_for_figures = {}
 
     # Whether `fit(data, labels)` takes labels beside the data (else targets come from the data).
     takes_labels = False
@@ -97,6 +67,11 @@ class Task:
         self.state = {}
         self.history = None
         self._caches = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__ and cls.__doc__:  # the options' help, written once, read by help() too
+            cls.__doc__ = cls.__doc__.rstrip() + "\n\n" + options_doc(cls)
 
     def __repr__(self):
         args = ", ".join(f"{key}={value!r}" for key, value in self.config.items())
@@ -158,10 +133,6 @@ class Task:
         config = self.config
         for option, _ in declared_options(type(self)):
             option.check(config.get(option.name))
-        check_fraction("validation_split", config.get("validation_split", 0))
-        for name in ("patience", "min_delta"):
-            if config.get(name) is not None:
-                check_non_negative(name, config[name])
         runtime.check_settings(config.get("precision", "auto"), config.get("distribute"), config.get("jit_compile", "auto"),
                                config.get("seed"))
 
@@ -169,13 +140,11 @@ class Task:
         """The task's own callbacks, before early stopping (which may watch what they log)."""
         return []
 
-    def _monitor(self, run, training):
-        """(log name, "min" or "max") that early stopping watches."""
-        return ("val_loss" if training.validation is not None else "loss"), "min"
-
-    def _early_stopping_start(self, run):
-        """Epochs to train before early stopping watches (and may restore) the best epoch."""
-        return 0
+    def _early_stopping(self, run, training=None):
+        """What early stopping watches: {monitor: a log name, mode: "min" or "max", start: epochs
+        trained before it watches (and may restore) the best epoch}."""
+        validated = training is not None and training.validation is not None
+        return {"monitor": "val_loss" if validated else "loss", "mode": "min", "start": 0}
 
     def _after_training(self, run, training):
         """Called once the model is trained, before the caches are cleared (e.g. to calibrate)."""
@@ -404,12 +373,8 @@ class Task:
             raise ModelFileError(f"The saved config does not fit {name} ({error}). Received: path={os.fspath(path)!r}") from error
         task.state = meta.get("state", {})
         task.history = meta.get("history")
-        task.model = saving.read_model(path, custom_objects=task._custom_objects())
+        task.model = saving.read_model(path)
         return task
-
-    def _custom_objects(self):
-        """Custom layers the saved graph uses; they are registered, so usually none."""
-        return
 
 
 def arguments(local_variables):

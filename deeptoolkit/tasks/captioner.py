@@ -13,11 +13,6 @@ import os
 
 import numpy as np
 
-from deeptoolkit.checks import (
-    check_bool,
-    check_non_negative,
-    check_positive_int,
-)
 from deeptoolkit.data.word_vocabulary import WordVocabulary
 from deeptoolkit.declaration import BEAM, RETURN_ATTENTION, Input, Option, Verb
 from deeptoolkit.errors import DeeptoolkitError
@@ -38,47 +33,35 @@ class Captioner(EncoderDecoderTask):
     `fit` reads captioned images: a Flickr8k token file, an `image,caption` CSV or COCO captions
     JSON with its images (a folder, the file, or (file, image folder)), (images, captions)
     arrays and lists, 'tfds:NAME', or the generated shapes scenes (default).
-
-    Args:
-        attention: "additive" (the paper's soft attention) or None (the grid's mean starts
-            the decoder and nothing more: the Show and Tell baseline).
-        image_size: (height, width) the encoder sees; images of any size are resized to it.
-        backbone: "resnet" (the ImageClassifier's ResNet, trained from scratch with the
-            decoder) or a keras.applications model name ("MobileNetV2", "ResNet50",
-            "EfficientNetB0", ...), frozen, with its weights read from `backbone_weights`.
-        backbone_weights: "imagenet" (keras.applications downloads them once into
-            ~/.keras/models) or the path of that model's weights file without top layers; only
-            read when training starts, then saved inside the model.
-        depth, width: the ResNet encoder (depth 6n + 2; widths width, 2x, 4x).
-        augment: random shifts, rotations, zooms and left-right mirroring of the images while
-            training the ResNet: a regulariser for photos, off by default because mirroring
-            swaps "left of" and "right of" in the generated scenes.
-        stem_pool: max-pooling after the stem; None picks image_size / 32, so that the
-            attention grid is 8 x 8 whatever the image size.
-        embedding_dim, units, attention_dim, dropout: the decoder.
-        coverage: strength of the doubly stochastic attention regulariser (0: off).
-        max_length: longest caption in words; longer training captions are cut to it.
-        min_count: words seen fewer times in training captions are read as <unk> (never written).
-        epochs, batch_size (images per batch, each with all its captions), learning_rate,
-            clipnorm: Adam with warm-up and cosine decay, global gradient-norm clipping.
-        validation_split: fraction of images held out at random (seeded) to pick the best
-            epoch, and scored by evaluate() when the data has no test part.
-        patience: epochs without validation improvement before stopping (0: never stop).
-        min_delta: the least fall of the validation loss (nats per word) that counts as an
-            improvement.
-        precision, distribute, seed, jit_compile: see `deeptoolkit.runtime`.
     """
 
-    # Faster under mixed_bfloat16 (attention kept float32) at float32's BLEU on CPUs with
-    # AVX512_BF16 (benchmarks/README.md, "Precision").
+    # precision="auto" picks mixed_bfloat16 on CPUs that compute in it (benchmarks/README.md, "Precision").
     bfloat16_on_cpu = True
 
     summary = "Convnet encoder and attending LSTM decoder: describe images in words."
     options = (
-        Option("attention", "none: the Show and Tell baseline without attention.", choices=("additive", None), none="none"),
-        Option("image_size", "Square input size in pixels.", type=int, low=32, square=True),
+        Option("attention", "additive (the paper's soft attention), or none: the grid's mean starts the decoder and nothing "
+               "more (the Show and Tell baseline).", choices=("additive", None), none="none"),
+        Option("image_size", "The size the encoder sees (pixels, square from the command line); images of any size are "
+               "resized to it.", type=int, low=32, square=True, checked=False),
+        Option("backbone", "resnet (trained with the decoder), or a keras.applications model name (MobileNetV2, ResNet50, "
+               "EfficientNetB0, ...), frozen, its weights read from backbone_weights.", type=str),
+        Option("backbone_weights", "imagenet (downloaded once into ~/.keras/models) or the path of the backbone's weights "
+               "file without top layers; read when training starts, then saved inside the model.", type=str),
+        Option("depth", "ResNet encoder depth (6n + 2).", type=int),
+        Option("width", "ResNet encoder filters (width, 2x, 4x).", type=int, low=1),
+        Option("augment", "Random shifts, rotations, zooms and mirroring while training the ResNet (off by default: "
+               "mirroring swaps left of and right of in the generated scenes).", type=bool),
+        Option("stem_pool", "Max-pooling after the stem; none: image_size / 32, an 8 x 8 attention grid at any size.",
+               type=int, low=1),
+        Option("embedding_dim", "Size of the word embeddings.", type=int, low=1),
         Option("units", "LSTM units.", type=int, low=1),
-        Option("min_count", "Keep words seen at least this often.", type=int, low=1),
+        Option("attention_dim", "Size of the attention's hidden layer.", type=int, low=1),
+        Option("dropout", "Dropout of the decoder.", type=float, low=0, high=1, high_open=True),
+        Option("coverage", "Strength of the doubly stochastic attention regulariser (0: off).", type=float, low=0),
+        Option("max_length", "Longest caption in words; longer training captions are cut to it.", type=int, low=1),
+        Option("min_count", "Keep words seen at least this often; the others read as <unk> (never written).", type=int, low=1),
+        Option("clipnorm", "The global gradient norm is clipped to this.", type=float, low=0, low_open=True),
     )
     verbs = (
         Verb("caption", "A sentence describing an image, optionally with each word's attention grid.",
@@ -112,14 +95,8 @@ class Captioner(EncoderDecoderTask):
         depth = config["depth"]
         if isinstance(depth, bool) or not isinstance(depth, int) or depth < 8 or (depth - 2) % 6:
             raise DeeptoolkitError(f"depth must be 6n + 2 (8, 14, 20, ...). Received: depth={depth!r}")
-        for name in ("width", "embedding_dim", "units", "attention_dim", "max_length", "min_count"):
-            check_positive_int(name, config[name])
         if config["backbone"] != "resnet" and config["backbone"] not in SCALING:
             raise DeeptoolkitError(f"Expected backbone 'resnet' or one of {sorted(SCALING)}. Received: backbone={config['backbone']!r}")
-        if config["stem_pool"] is not None:
-            check_positive_int("stem_pool", config["stem_pool"])
-        check_bool("augment", config["augment"])
-        check_non_negative("coverage", config["coverage"])
 
     @property
     def vocabulary(self):
@@ -258,36 +235,10 @@ class Captioner(EncoderDecoderTask):
         return results[0] if single else results
 
     def _pixels(self, images):
-        """float32 (N, H, W, 3) at the model's image size, from paths or arrays."""
-        from deeptoolkit.data import image_files
+        """float32 (N, H, W, 3) at the model's image size, from paths, folders, bytes or arrays."""
+        from deeptoolkit.data.image_preprocessor import ImagePreprocessor
 
-        from deeptoolkit.data.images import as_rgb
-
-        import tensorflow as tf
-
-        if isinstance(images, np.ndarray) and images.ndim == 4:
-            images = list(images)
-        if not isinstance(images, (list, tuple)) or not len(images):
-            raise DeeptoolkitError(f"Expected an image path, an (H, W, 3) array, or a non-empty list of them. Received: {type(images).__name__}")
-        size = tuple(self.config["image_size"])
-        out = []
-        for index, image in enumerate(images):
-            if isinstance(image, (str, os.PathLike)):
-                path = os.fspath(image)
-                if not os.path.isfile(path):
-                    raise DeeptoolkitError(f"Image file does not exist. Received: {path!r}")
-                if image_files.probe_image(path) is None:
-                    raise DeeptoolkitError(f"Expected a readable image (PNG, JPEG, BMP, GIF or PGM). Received: {path!r} is corrupt or not an image")
-                array = image_files.decode_image(tf.constant(path), 3)
-            else:
-                array = np.asarray(image)
-                if array.ndim == 2:
-                    array = array[..., None]
-                if array.ndim != 3 or array.shape[-1] not in (1, 3, 4) or min(array.shape[:2]) < 1:
-                    raise DeeptoolkitError(f"Expected an image array (H, W), (H, W, 1), (H, W, 3) or (H, W, 4). Received: image {index} of shape {array.shape}")
-                array = as_rgb(array)
-            out.append(tf.image.resize(tf.cast(array, tf.float32), size))
-        return np.stack([np.asarray(x) for x in out])
+        return ImagePreprocessor(self.config["image_size"], 3)(images)
 
     def _decoding_parts(self):
         from deeptoolkit.models.show_attend_tell import captioner_stepper

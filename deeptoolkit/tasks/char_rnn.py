@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from deeptoolkit.checks import check_fraction, check_positive_int, check_sampling
+from deeptoolkit.checks import check_positive_int, check_sampling
 from deeptoolkit.data import text as text_data
 from deeptoolkit.data.word_units import fit_units, units_from_dict
 from deeptoolkit.declaration import Input, Option, Verb, top_k
@@ -29,45 +29,29 @@ log = logging.getLogger("deeptoolkit")
 
 class CharRNN(Task):
     """Predict the next character (or word) of a text with a stacked LSTM, and write new text with it.
-
-    Args:
-        unit: "char" (default) or "word": a word language model (`deeptoolkit.data.word_units`:
-            lower-cased words, numbers, punctuation and line ends), whose embedding holds word
-            vectors (`word_vectors`, `nearest_words`, `draw_word_map`). Lengths and scores
-            below count units: characters or words.
-        sequence_length: characters per training window (truncated backpropagation through
-            time: the gradient flows back at most this far).
-        embedding_dim, units, layers, dropout: the network (dropout between the LSTMs).
-        epochs, batch_size, learning_rate: Adam with warm-up and cosine decay.
-        clipnorm: the global gradient norm is clipped to this (gradients explode in RNNs).
-        validation_split: the last fraction of the text (contiguous, not shuffled lines) is
-            held out, so validation loss measures how well the model reads new text.
-        patience: epochs without validation improvement before stopping (0: never stop).
-        min_delta: the least fall of the validation loss (nats per character) that counts as
-            an improvement.
-        sample_length: units of the sample printed after each epoch while training
-            verbosely (0: none; none under a distribution strategy either).
-        max_words: with unit="word", the most frequent words kept; the others read as <unk>.
-        tie_embeddings: the output layer reads the input embedding, transposed (after a
-            projection to its width), so that one table of vectors learns from what precedes a
-            unit as well as from what follows it. None: tied for words, not for characters. For
-            words it learns far faster: after 4 epochs on the English side of fra-eng, perplexity
-            28 instead of 74, and word classes show in the vectors (benchmarks/README.md).
-        precision, distribute, seed, jit_compile: see `deeptoolkit.runtime`.
     """
 
-    # LSTMs trained 2x faster under mixed_bfloat16 on CPUs with AVX512_BF16 (benchmarks/README.md, "Precision").
+    # precision="auto" picks mixed_bfloat16 on CPUs that compute in it (benchmarks/README.md, "Precision").
     bfloat16_on_cpu = True
 
     summary = "LSTM language model of characters (or words, --unit word): learn a text, write more like it."
     options = (
-        Option("unit", "Predict the next character or the next word.", choices=("char", "word")),
-        Option("sequence_length", "Characters (words) per training window.", type=int, low=1),
+        Option("unit", "char, or word: a word language model (lower-cased words, numbers, punctuation and line ends) whose "
+               "embedding holds word vectors; lengths and scores count units.", choices=("char", "word")),
+        Option("sequence_length", "Units per training window (backpropagation through time reaches this far back).",
+               type=int, low=1),
+        Option("embedding_dim", "Size of the unit embedding.", type=int, low=1),
         Option("units", "LSTM units per layer.", type=int, low=1),
         Option("layers", "Stacked LSTM layers.", type=int, low=1),
-        Option("dropout", "Between the LSTMs.", type=float, low=0, high=1, high_open=True),
-        Option("tie_embeddings", "Whether the output layer reads the input embedding (true/false; default: tied for words).",
-               type=bool, checked=False),
+        Option("dropout", "Dropout between the LSTMs.", type=float, low=0, high=1, high_open=True),
+        Option("clipnorm", "The global gradient norm is clipped to this (gradients explode in RNNs).", type=float, low=0,
+               low_open=True),
+        Option("sample_length", "Units of the sample printed after each epoch while training verbosely (0: none).",
+               type=int, low=0),
+        Option("max_words", "With unit word, the most frequent words kept; the others read as <unk>.", type=int, low=1),
+        Option("tie_embeddings", "Whether the output layer reads the input embedding, transposed, so that one table of "
+               "vectors learns from both sides of a unit (true/false; default: tied for words, which learn far faster "
+               "so: benchmarks/README.md).", type=bool, checked=False),
     )
     verbs = (
         Verb("generate", "Text that follows a prime.",
@@ -105,10 +89,6 @@ class CharRNN(Task):
 
     def _check_config(self):
         super()._check_config()
-        for name in ("sequence_length", "embedding_dim", "units", "layers"):
-            check_positive_int(name, self.config[name])
-        check_fraction("dropout", self.config["dropout"])
-        check_positive_int("max_words", self.config["max_words"])
         if self.config["tie_embeddings"] not in (None, True, False):
             raise DeeptoolkitError(f"tie_embeddings must be None, True or False. Received: tie_embeddings={self.config['tie_embeddings']!r}")
 

@@ -18,7 +18,8 @@ from deeptoolkit.checks import check_positive_int
 from deeptoolkit.data.face_detection import FaceDetector, check_detect
 from deeptoolkit.declaration import Input, Option, Verb, top_k
 from deeptoolkit.errors import DeeptoolkitError
-from deeptoolkit.tasks.base import NOTHING_HELD_OUT, Task, arguments
+from deeptoolkit.tasks.base import Task, arguments
+from deeptoolkit.tasks.face_scoring import PAIR_FOLDS, FaceScoring
 from deeptoolkit.tasks.run import TrainingData
 
 log = logging.getLogger("deeptoolkit")
@@ -26,47 +27,17 @@ log = logging.getLogger("deeptoolkit")
 OBJECTIVES = ("triplet", "softmax", "joint")
 BACKBONES = ("resnet", "lenet5")
 MAX_DISTANCE = 2.0  # between unit vectors
-PAIR_FOLDS = 10
 # What `confidence` may say of a pair whose photos look unlike the photos the model was trained
 # or calibrated on: the calibrated probability does not carry over to them.
 OUT_OF_DOMAIN_CONFIDENCE = 0.6
 
 
-class FaceVerifier(Task):
+class FaceVerifier(FaceScoring, Task):
     """Tell whether two face photos show the same person, by the distance of their embeddings.
 
     `fit` reads photos of people: a folder of person folders, (images, labels), 'tfds:NAME' or
     the generated identities (default); `fit(..., people=...)` keeps only those people (a list,
     or "s1-s30").
-
-    Args:
-        backbone: "resnet" (depth 6n + 2, first-stage filters `width`) or "lenet5".
-        embedding_dim: size of the unit-length embedding.
-        objective: "triplet" (FaceNet: semi-hard triplets mined in each batch), "softmax"
-            (DeepFace/DeepID: classify the training people, embed with the bottleneck) or
-            "joint" (both losses summed, as in DeepID2).
-        margin: the triplet loss margin, on squared distances.
-        identity_margin, scale: the identity softmax's additive cosine margin and scale (CosFace).
-        image_size: (height, width) every photo is resized to after `crop`.
-        crop: central fraction of each photo kept (1: all; about 0.5 for LFW's 250x250 photos).
-        detect: None (the whole photo, after `crop`) or "opencv": find the face (OpenCV's
-            frontal-face cascade), turn it upright by the eyes and crop it to the detector's box
-            (`crop` is then not applied), in training, evaluation, verify and identify alike
-            (benchmarks/README.md, "FaceVerifier", for what it buys).
-        augment: random shifts, rotations and zooms while training.
-        erasing: with augment, also cover a random rectangle of each photo with noise, with a
-            chance drawn up to this (0 off): occlusions (glasses, hands, hair) seen in training;
-            it raised ORL's unseen-people accuracy (benchmarks/README.md, "FaceVerifier").
-        photos_per_person: K photos of each person in a batch; batch_size / K people per batch.
-        epochs, batch_size, learning_rate, weight_decay: AdamW with warm-up and cosine decay.
-        validation_split: fraction of the people held out (never trained on): their pairs are
-            scored after every epoch (val_auc, val_accuracy, val_separation) and calibrate the
-            threshold.
-        patience: epochs without a better separation (d') of the held-out pairs before
-            stopping and going back to the best epoch; 0 (default) trains every epoch, since a
-            handful of held-out people (6 of ORL's 30) make a noisy guide.
-        min_delta: the least rise of val_separation that counts as an improvement.
-        precision, distribute, seed, jit_compile: see `deeptoolkit.runtime`.
     """
 
     # fit, predict and evaluate run under KERAS_BACKEND=jax too (tests/test_backends.py).
@@ -76,15 +47,32 @@ class FaceVerifier(Task):
 
     summary = "Face embeddings: is it the same person? (FaceNet / DeepID)"
     options = (
-        Option("objective", "What the embedding is trained with.", choices=OBJECTIVES),
-        Option("backbone", "The embedding network.", choices=BACKBONES),
+        Option("backbone", "The embedding network: resnet (depth 6n + 2, first-stage filters `width`) or lenet5.",
+               choices=BACKBONES),
         Option("depth", "ResNet depth (6n + 2).", type=int),
-        Option("embedding_dim", "Size of the face embedding.", type=int, low=1),
-        Option("crop", "Central fraction of each photo kept (about 0.5 for LFW).", type=float, low=0, high=1, low_open=True),
-        Option("erasing", "Chance (drawn up to this) of covering a random patch of a training photo; 0: off.", type=float, low=0, high=1),
-        Option("detect", "Find, turn upright and crop the face in every photo (opencv), or use the whole photo (none).",
+        Option("width", "First-stage filters of the ResNet.", type=int, low=1),
+        Option("embedding_dim", "Size of the unit-length face embedding.", type=int, low=1),
+        Option("objective", "triplet (FaceNet: semi-hard triplets mined in each batch), softmax (DeepFace/DeepID: classify "
+               "the training people, embed with the bottleneck) or joint (both, as in DeepID2).", choices=OBJECTIVES),
+        Option("margin", "The triplet loss margin, on squared distances.", type=float, low=0),
+        Option("identity_margin", "The identity softmax's additive cosine margin (CosFace).", type=float, low=0),
+        Option("scale", "The identity softmax's scale (CosFace).", type=float, low=0, low_open=True),
+        Option("image_size", "Every photo is resized to this size (pixels, square from the command line) after crop.",
+               type=int, low=16, square=True, checked=False),
+        Option("crop", "Central fraction of each photo kept (1: all; about 0.5 for LFW's 250x250 photos).", type=float,
+               low=0, high=1, low_open=True),
+        Option("detect", "Find the face (OpenCV's frontal-face cascade), turn it upright by the eyes and crop it to the "
+               "detector's box, in training and use alike (opencv), or use the whole photo after crop (none).",
                choices=(None, "opencv"), none="none", checked=False),
+        Option("augment", "Random shifts, rotations and zooms while training.", type=bool),
+        Option("erasing", "With augment, cover a random patch of each training photo with noise, with a chance drawn up "
+               "to this (occlusions: glasses, hands, hair); 0: off.", type=float, low=0, high=1),
+        Option("dropout", "Dropout before the embedding.", type=float, low=0, high=1, high_open=True),
+        Option("photos_per_person", "Photos of each person in a batch (K); batch_size / K people per batch.", type=int,
+               low=2),
+        Option("weight_decay", "AdamW's decoupled weight decay.", type=float, low=0),
     )
+    people = Option("people", 'Only these people of --data: "s31-s40" or "ann,bob".', type=str, default=None)
     verbs = (
         Verb("verify", "Whether two photos show the same person.", inputs=(Input("first", "image"), Input("second", "image")),
              options=(Option("threshold", "Distance threshold to use instead of the calibrated one.", type=float, default=None),),
@@ -95,8 +83,12 @@ class FaceVerifier(Task):
         Verb("predict", "The embedding of each photo.", inputs=(Input("images", "image", many=True),), view="vectors",
              file=Option("output", "Write the embeddings to this .npy file."), write="save_embeddings", file_instead=True,
              served=False),
+        Verb("calibrate", "Refit the threshold, the confidence and the domain on labelled photos like those to verify, "
+             "without training, and save the model.",
+             options=(Option("data", "Labelled photos: a folder of person folders.", type=str), people),
+             file=Option("out", "Save the recalibrated model here (default: MODEL itself)."), saves=True, view="calibration",
+             served=False),
     )
-    people = Option("people", 'Only these people of --data: "s31-s40" or "ann,bob".', type=str, default=None)
     fit_options = (people,)
     training_data_help = "a folder of person folders; default: generated identities"
     evaluate_summary = "LFW 10-fold accuracy, ROC AUC, EER and VR at FAR 1e-3 of MODEL."
@@ -127,11 +119,7 @@ class FaceVerifier(Task):
             raise DeeptoolkitError(f"image_size must be (height, width), each at least 16 pixels. Received: image_size={size!r}")
         if config["backbone"] == "resnet" and not check_depth(config["depth"]):
             raise DeeptoolkitError(f"ResNet depth must be 6n + 2 and at least 8. Received: depth={config['depth']!r}")
-        for name in ("embedding_dim", "photos_per_person", "width"):
-            check_positive_int(name, config[name])
         check_detect(config["detect"])
-        if config["photos_per_person"] < 2:
-            raise DeeptoolkitError(f"photos_per_person must be at least 2 (a positive pair). Received: {config['photos_per_person']}")
 
     @property
     def threshold(self):
@@ -230,8 +218,10 @@ class FaceVerifier(Task):
 
         return [HeldOutVerification(training.extras["calibration"])] if training.extras["held_out"] else []
 
-    def _monitor(self, run, training):
-        return ("val_separation", "max") if training.extras["held_out"] else ("loss", "min")
+    def _early_stopping(self, run, training=None):
+        if training is not None and training.extras["held_out"]:
+            return {**super()._early_stopping(run, training), "monitor": "val_separation", "mode": "max"}
+        return {**super()._early_stopping(run, training), "monitor": "loss"}
 
     def _after_training(self, run, training):
         """Threshold and confidence from the held-out people's pairs; the domain from every photo."""
@@ -241,41 +231,6 @@ class FaceVerifier(Task):
         self._calibrate(self._embed_photos(images), first, second, same)
         photos = training.extras["photos"]
         self.state["domain"] = domain.reference(self._embed_photos(photos.images, statistics=True)[1], photos.labels)
-
-    def _calibrate(self, embeddings, first, second, same):
-        """Threshold (best accuracy) and confidence slope from labelled pairs."""
-        from deeptoolkit.metrics import verification
-
-        distances = verification.pair_distances(embeddings, first, second)
-        threshold = verification.best_threshold(distances, same)
-        self.state["threshold"] = threshold
-        self.state["confidence_slope"] = verification.confidence_slope(distances, same, threshold)
-        self.state["calibration_accuracy"] = verification.accuracy(distances, same, threshold)
-
-    def calibrate(self, data, labels=None, people=None, batch_size=None):
-        """Refit the threshold, the confidence and the domain on labelled photos of your own, without training.
-
-        data: photos of at least two people, two or more photos each (any form `fit` takes),
-        taken the way the photos to be verified will be. Saved with the model by `save`.
-        Returns {threshold, previous_threshold, accuracy (at the new threshold), previous_accuracy
-        (the old threshold on these pairs), pairs, people, photos}.
-        """
-        from deeptoolkit.data import face_pairs
-        from deeptoolkit.metrics import domain, verification
-
-        self._require_fitted()
-        photos = self._load(data, labels, people)
-        pairs = face_pairs.generated_pairs(photos, PAIR_FOLDS, seed=0)
-        first, second = pairs.indices(photos, "generated pairs")
-        embeddings, statistics = self._embed_photos(photos.images, batch_size, statistics=True)
-        previous = self.threshold
-        self._calibrate(embeddings, first, second, pairs.same)
-        self.state["domain"] = domain.reference(statistics, photos.labels)
-        distances = verification.pair_distances(embeddings, first, second)
-        self.state["calibrated_on"] = {"data": photos.spec, "people": len(photos.people), "photos": len(photos)}
-        return {"threshold": self.threshold, "previous_threshold": previous, "accuracy": self.state["calibration_accuracy"],
-                "previous_accuracy": verification.accuracy(distances, pairs.same, previous), "pairs": len(pairs),
-                "people": len(photos.people), "photos": len(photos)}
 
     # ----------------------------------------------------------------- using
     def embed(self, images, batch_size=None):
@@ -386,13 +341,6 @@ class FaceVerifier(Task):
         np.save(path, embeddings)
         return f"{os.fspath(path)}: {embeddings.shape[0]} x {embeddings.shape[1]}"
 
-    def draw_evaluation(self, metrics, folder):
-        from deeptoolkit import plots
-
-        distances, same = metrics["distances"], metrics["same"]
-        return [plots.verification_roc(distances, same, os.path.join(folder, "roc.png")),
-                plots.distance_histograms(distances, same, metrics["threshold"], os.path.join(folder, "distances.png"))]
-
     def identify(self, image, gallery, labels=None, top_k=5, threshold=None):
         """The nearest people of `gallery` (a folder of person folders, or images with labels).
 
@@ -417,60 +365,6 @@ class FaceVerifier(Task):
     def predict(self, data, batch_size=None):
         """Embeddings of photos (paths or arrays): (N, embedding_dim), one row per photo."""
         return self.embed(data, batch_size)
-
-    # ----------------------------------------------------------------- evaluation
-    def evaluate(self, data=None, pairs=None, labels=None, people=None, return_distances=False, batch_size=None):
-        """Verification scores on pairs of photos of people.
-
-        data: photos (any accepted form; default: the people held out in training, or for the
-        generated identities, 40 people never trained on). pairs: an LFW-format pairs file
-        naming photos of `data`; without it, every genuine pair and as many impostors (seeded)
-        in 10 folds. people: keep only these people of `data` (a list or "s31-s40").
-
-        Returns the LFW 10-fold accuracy (threshold picked on nine folds, scored on the tenth;
-        mean and std), ROC AUC, equal error rate, verification rate at FAR 1e-3, the
-        accuracy at the calibrated threshold, and in_domain: the share of photos that look like
-        the training or calibration photos (see `verify`). return_distances adds the distances
-        and labels (for plots). split: "unseen" (the generated people never trained on), "validation" (the
-        people held out in training) or "given".
-        """
-        from deeptoolkit.data import face_pairs
-        from deeptoolkit.metrics import verification
-
-        self._require_fitted()
-        photos, which = self._evaluation_photos(data, labels, people)
-        if pairs is not None:
-            chosen = face_pairs.read_pairs_file(pairs)
-            source = os.fspath(pairs)
-        else:
-            chosen = face_pairs.generated_pairs(photos, PAIR_FOLDS, seed=0)
-            source = "generated pairs"
-        first, second = chosen.indices(photos, source)
-        embeddings, statistics = self._embed_photos(photos.images, batch_size, statistics=True)
-        distances = verification.pair_distances(embeddings, first, second)
-        scores = {**verification.ten_fold(distances, chosen.same, chosen.folds), **verification.roc_scores(distances, chosen.same)}
-        scores.update(threshold=self.threshold, accuracy_at_threshold=verification.accuracy(distances, chosen.same, self.threshold),
-                      pairs=len(chosen), genuine_pairs=int(chosen.same.sum()), people=len(photos.people), photos=len(photos),
-                      split=which)
-        if "domain" in self.state:
-            familiar = self._in_domain(statistics)
-            scores["in_domain"] = float(familiar.mean())
-            self._warn_out_of_domain(familiar.tolist(), "photos")
-        if return_distances:
-            scores.update(distances=distances.tolist(), same=chosen.same.tolist())
-        return scores
-
-    def _evaluation_photos(self, data, labels, people):
-        from deeptoolkit.data import faces
-
-        if data is not None:
-            return self._load(data, labels, people), "given"
-        spec = self._training_spec()
-        if spec == faces.BUILTIN:
-            return self._load(faces.UNSEEN), "unseen"
-        if not self.state.get("validation_people"):
-            raise self._no_held_out_split(NOTHING_HELD_OUT)
-        return self._load(spec, people=self.state["validation_people"]), "validation"
 
 
 def _as_saved(selection):

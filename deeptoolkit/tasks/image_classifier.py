@@ -14,6 +14,7 @@ import os
 import numpy as np
 
 from deeptoolkit.declaration import Input, Option, Verb, top_k
+from deeptoolkit.checks import check_positive_int
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.tasks.base import Task, arguments
 from deeptoolkit.tasks.run import TrainingData
@@ -23,26 +24,6 @@ ARCHITECTURES = ("lenet5", "resnet")
 
 class ImageClassifier(Task):
     """Classify images into the classes found in the training data.
-
-    Args:
-        architecture: "lenet5" or "resnet".
-        depth: ResNet depth, 6n + 2 (8, 14, 20, ...).
-        width: filters multiplier for LeNet-5 (1 = the paper's 6/16/120/84), or the
-            first-stage filters of the ResNet; None picks the architecture's default.
-        augment: random small shifts, rotations and zooms while training.
-        dropout: dropout rate before the dense layers.
-        epochs, batch_size: training length and global batch size.
-        learning_rate: peak learning rate of AdamW's warm-up-then-cosine schedule.
-        weight_decay: AdamW's decoupled weight decay.
-        label_smoothing: cross-entropy label smoothing.
-        validation_split: fraction of the training data held out (stratified) to pick the
-            best epoch and stop early; 0 trains on everything for all `epochs`.
-        patience: epochs without validation improvement before stopping (0: never stop).
-        min_delta: the least fall of the validation loss that counts as an improvement.
-        precision: "auto", "float32", "mixed_float16" or "mixed_bfloat16".
-        distribute: None or "mirrored".
-        seed: makes a CPU run repeatable; also seeds the validation split.
-        jit_compile: XLA for the training step: "auto", True or False.
     """
 
     # fit, predict and evaluate run under KERAS_BACKEND=jax too (tests/test_backends.py).
@@ -52,8 +33,14 @@ class ImageClassifier(Task):
 
     summary = "Convnet image classification (LeNet-5, ResNet)."
     options = (
-        Option("architecture", "lenet5 or resnet.", choices=ARCHITECTURES),
-        Option("depth", "ResNet depth (6n + 2).", type=int),
+        Option("architecture", "The convnet.", choices=ARCHITECTURES),
+        Option("depth", "ResNet depth, 6n + 2 (8, 14, 20, ...).", type=int),
+        Option("width", "Filters multiplier of LeNet-5 (1: the paper's 6/16/120/84), or the first-stage filters of the "
+               "ResNet; none: the architecture's default.", type=int, low=1),
+        Option("augment", "Random small shifts, rotations and zooms while training.", type=bool),
+        Option("dropout", "Dropout rate before the dense layers.", type=float, low=0, high=1, high_open=True),
+        Option("weight_decay", "AdamW's decoupled weight decay.", type=float, low=0),
+        Option("label_smoothing", "Cross-entropy label smoothing.", type=float, low=0, high=1, high_open=True),
     )
     verbs = (
         Verb("predict", "The classes of each image, best first, with probabilities.", inputs=(Input("image", "image", many=True),),
@@ -180,14 +167,15 @@ class ImageClassifier(Task):
     def predict(self, images, top_k=1, batch_size=None):
         """For each image, its most likely class with probability, and the `top_k` best.
 
-        `images`: a path or list of image file paths; or an array at the model's size: (H, W) or
-        (H, W, C) one image, (N, H, W) greyscale images, (N, H, W, C) images. Returns a list with
-        one dict per image (a single image too):
+        `images`: a path, a folder, a list of them, bytes, or arrays (H, W) or (H, W, C) one
+        image, (N, H, W) greyscale images, (N, H, W, C) images; each is converted to the model's
+        channels and resized to its size (`deeptoolkit.data.image_preprocessor`). Returns a
+        list with one dict per image (a single image too):
         {"label": name, "probability": p, "top_k": [{"label", "probability"}, ...]}.
         """
         probabilities = self.predict_proba(images, batch_size)
         names = self.state["class_names"]
-        top_k = max(1, min(int(top_k), len(names)))
+        check_positive_int("top_k", top_k)
         results = []
         for row in probabilities:
             order = np.argsort(row)[::-1][:top_k]
@@ -233,49 +221,12 @@ class ImageClassifier(Task):
         return self.model, None
 
     def _image_batch(self, images):
-        """A float32 (N, H, W, C) batch at the training data's pixel scale."""
-        from deeptoolkit.data.images import as_image_batch
+        """A float32 (N, H, W, C) batch at the model's size, channels and pixel scale (the image
+        preprocessor's one rule: files, folders, bytes and arrays alike)."""
+        from deeptoolkit.data.image_preprocessor import ImagePreprocessor
 
-        channels = self.state["channels"]
-        if isinstance(images, (str, os.PathLike)):
-            images = [images]
-        if isinstance(images, (list, tuple)) and images and all(isinstance(p, (str, os.PathLike)) for p in images):
-            return self._read_files(images)
-        array = np.asarray(images) if not isinstance(images, np.ndarray) else images
-        size, given = tuple(self.state["image_size"]), array.shape
-        # (H, W, C) is one image; (N, H, W) greyscale images: the model's size tells them apart.
-        if array.ndim == 2 or (array.ndim == 3 and tuple(array.shape[1:]) != size and array.shape[-1] in (1, 3, 4)):
-            array = array[np.newaxis]
-        batch = as_image_batch(array)
-        if batch.shape[-1] != channels:
-            raise DeeptoolkitError(
-                f"This model expects images with {channels} channel(s). Received: images of shape {batch.shape}"
-            )
-        if tuple(batch.shape[1:3]) != size:
-            raise DeeptoolkitError(f"This model reads {size[0]}x{size[1]} images (files are resized, arrays are not). "
-                                   f"Received: images of shape {given}")
-        return batch
-
-    def _read_files(self, paths):
-        from deeptoolkit.data import image_files
-
-        channels = self.state["channels"]
-        for path in paths:
-            if not os.path.isfile(path):
-                raise DeeptoolkitError(f"Image file does not exist. Received: image={os.fspath(path)!r}")
-            shape = image_files.probe_image(path)
-            if shape is None:
-                raise DeeptoolkitError(f"Not a readable image (expected png, jpg, bmp, gif or pgm). Received: image={os.fspath(path)!r}")
-            # RGBA keeps its colour channels for an RGB model; other mismatches are refused
-            # rather than silently converted into something the model never saw.
-            if shape[2] != channels and not (channels == 3 and shape[2] == 4):
-                raise DeeptoolkitError(
-                    f"This model expects images with {channels} channel(s). "
-                    f"Received: image={os.fspath(path)!r} with {shape[2]} channel(s)"
-                )
-        images = image_files.read_images(paths, channels, self.state["image_size"]).numpy()
-        # Files hold 0..255; the model was trained on its data's own pixel scale.
-        return images * (self.state["value_max"] / 255.0)
+        state = self.state
+        return ImagePreprocessor(state["image_size"], state["channels"], state["value_max"])(images)
 
     # ----------------------------------------------------------------- evaluation
     def evaluate(self, data=None, labels=None, top_k=5, batch_size=None):

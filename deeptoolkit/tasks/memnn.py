@@ -13,10 +13,11 @@ import os
 
 import numpy as np
 
-from deeptoolkit.checks import check_bool, check_choice, check_positive_int
+from deeptoolkit.checks import check_choice
 from deeptoolkit.data import babi
 from deeptoolkit.data.story_encoding import StoryEncoding
-from deeptoolkit.data.story_questions import STORIES, STORIES_TEST, generated, load_questions, questions_dataset
+from deeptoolkit.data.story_questions import (STORIES, STORIES_TEST, generated, load_questions, questions_dataset,
+                                               questions_to_score)
 from deeptoolkit.data.story_world import REVIEW_STORY
 from deeptoolkit.declaration import Input, Option, Verb, top_k
 from deeptoolkit.errors import DeeptoolkitError
@@ -27,18 +28,16 @@ from deeptoolkit.tasks.run import TrainingData
 
 log = logging.getLogger("deeptoolkit")
 
-# Generated stories: many distinct stories seen few times beat few stories seen often
-# (docs/results-history.md, issue 27: 20k x 80 epochs 0.948, 200k x 8 0.99 held out, in the same time).
+# Generated stories: many distinct stories seen few times (docs/results-history.md, "MemNN").
 STORIES_EPOCHS = 8
-# Default length of training on bAbI files: about 6,400 steps, between 40 and 220 epochs
-# (benchmarks/README.md, "MemNN": 220 epochs of bAbI 1k matched the paper).
+# Default length of training on bAbI files, in steps and epochs (benchmarks/README.md, "MemNN").
 TRAINING_STEPS, MIN_EPOCHS, MAX_EPOCHS = 6_400, 40, 220
-# What dim=None and learning_rate=None mean: on the generated stories a wider, faster-learning
-# network (docs/results-history.md, issue 27); on bAbI files the settings its benchmarks were
-# measured with (dim 100 at rate 0.01 left qa2 at 11% error for one seed of three).
+# What dim=None and learning_rate=None mean on generated stories and on bAbI files
+# (benchmarks/README.md and docs/results-history.md, "MemNN").
 STORIES_DIM, FILES_DIM = 100, 50
 STORIES_RATE, FILES_RATE = 0.01, 0.005
 OPTIMIZERS = ("sgd", "adam")
+TYINGS = ("adjacent", "layerwise")
 
 def _linear_start_lengths(linear_start):
     """linear_start as the list of lengths to try: a list as given, one value (or None) as [value]."""
@@ -49,55 +48,26 @@ class MemNN(Task):
     """Answer questions about a story with an end-to-end memory network.
 
     `fit` reads bAbI file(s), a folder of `*_train.txt` files, or generated stories (default).
-
-    Args:
-        hops: attention hops K.
-        dim: embedding size d; None = 100 on the generated stories, 50 on bAbI files.
-        memory_size: the last N sentences of a story are kept in memory.
-        position_encoding: weigh words by position (PE); False sums a bag of words.
-        time_noise: fraction of random gaps inserted in time while training (RN); 0 = off.
-        tying: "adjacent" (each hop's output embedding is the next hop's input) or
-            "layerwise" (all hops share their embeddings, a learned linear map between
-            hops; see `deeptoolkit.models.memn2n`).
-        epochs: None = 8 on the generated stories (200,000 questions, each seen a few times);
-            on bAbI files enough epochs for about 6,400 steps, between 40 and 220 (220 for
-            bAbI's 1k training questions, 40 for 10k).
-        linear_start: the first epochs train with linear attention (LS); None = epochs // 11
-            (20 of 220, 3 of 40); 0 = off. A list (e.g. [20, 80]) trains once with each and
-            keeps the run with the best validation accuracy: bAbI tasks differ in the length
-            they need (benchmarks/README.md, "MemNN").
-        optimizer: "sgd" (the paper's, default) or "adam".
-        learning_rate: for "sgd", the rate per question (its loss is summed over the batch, so
-            the step on Keras's batch-mean loss is learning_rate x batch_size), constant through
-            linear start, then halved three times at even intervals; None = 0.01 on the
-            generated stories, 0.005 on bAbI files. For "adam", Adam's rate with warm-up and
-            cosine decay (None = 0.005). On bAbI 1k, SGD generalised where Adam fitted the
-            training questions only.
-        clipnorm: gradient-norm clipping per weight (the paper's 40, per batch sum, so
-            clipnorm / batch_size for "sgd").
-        batch_size: questions per step.
-        validation_split: fraction of training questions held out to pick the best epoch.
-        patience: epochs without validation improvement before stopping (0: never stop,
-            the default: the validation loss rises for many epochs while accuracy still climbs).
-        min_delta: the least fall of the validation loss that counts as an improvement.
-        restarts: train this many times from different initialisations and keep the run
-            with the best validation accuracy (the paper's protocol picked the best of 10).
-        average_restarts: instead of keeping one run, keep all `restarts` runs and answer
-            with the mean of their answer distributions (with a list of linear starts, the
-            runs of each length are averaged and the average with the best validation
-            accuracy is kept); see `deeptoolkit.tasks.memnn_restarts`.
-        precision, distribute, seed, jit_compile: see `deeptoolkit.runtime`.
     """
 
-    # Under XLA its many small ops fuse: about 0.6x the epoch time on CPUs (benchmarks/README.md, "Precision").
+    # jit_compile="auto" is on for CPUs: its many small ops fuse (benchmarks/README.md, "Precision").
     xla_on_cpu = True
 
     summary = "End-to-end memory network: answer questions about a story (bAbI)."
     options = (
-        Option("hops", "Memory hops.", type=int, low=1),
-        Option("dim", "Embedding size.", type=int, low=1),
-        Option("memory_size", "Sentences kept in memory.", type=int, low=1),
-        Option("tying", "Weights shared between hops.", choices=("adjacent", "layerwise")),
+        Option("hops", "Attention hops K.", type=int, low=1),
+        Option("dim", "Embedding size d; none: 100 on the generated stories, 50 on bAbI files.", type=int, low=1),
+        Option("memory_size", "The last N sentences of a story are kept in memory.", type=int, low=1),
+        Option("position_encoding", "Weigh words by position (PE), rather than sum a bag of words.", type=bool),
+        Option("time_noise", "Fraction of random gaps inserted in time while training (RN); 0: off.", type=float, low=0),
+        Option("tying", "adjacent (each hop's output embedding is the next hop's input) or layerwise (all hops share "
+               "theirs, with a learned map between hops).", choices=TYINGS),
+        Option("linear_start", "Train the first epochs with linear attention (LS); none: epochs // 11; 0: off. From "
+               "Python, a list of lengths trains once with each and keeps the best.", type=int, low=0, checked=False),
+        Option("optimizer", "sgd (the paper's: the rate per question, halved three times after linear start) or adam.",
+               choices=OPTIMIZERS),
+        Option("clipnorm", "Gradient-norm clipping per weight (the paper's 40, per batch sum).", type=float, low=0,
+               low_open=True),
         Option("restarts", "Train this many times from different initialisations; keep the best by validation accuracy.",
                type=int, low=1),
         Option("average_restarts", "Keep every restart and answer with the mean of their answer distributions.", type=bool),
@@ -127,12 +97,6 @@ class MemNN(Task):
 
     def _check_config(self):
         super()._check_config()
-        for name in ("hops", "memory_size", "restarts"):
-            check_positive_int(name, self.config[name])
-        if self.config["dim"] is not None:
-            check_positive_int("dim", self.config["dim"])
-        check_bool("average_restarts", self.config["average_restarts"])
-        check_choice("optimizer", self.config["optimizer"], OPTIMIZERS)
         linear_start, lengths = self.config["linear_start"], _linear_start_lengths(self.config["linear_start"])
         if linear_start is not None and not (lengths and all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in lengths)):
             raise DeeptoolkitError("linear_start must be a number of epochs (0 = off), a list of them to try, or None. "
@@ -308,9 +272,9 @@ class MemNN(Task):
             return rate  # too few steps to decay in
         return keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, [rate, rate / 2, rate / 4, rate / 8])
 
-    def _early_stopping_start(self, run):
+    def _early_stopping(self, run, training=None):
         # Epochs under linear attention are not candidates for "best": the softmax is off.
-        return run.options.get("linear_start", 0)
+        return {**super()._early_stopping(run, training), "start": run.options.get("linear_start", 0)}
 
     def _callbacks(self, run, training):
         from deeptoolkit.models.memn2n import LinearStart
@@ -433,10 +397,4 @@ class MemNN(Task):
             if test is not None:
                 return test, "test"
             return [train[i] for i in self._held_out_indices(train)], "validation"
-        files = [data] if isinstance(data, (str, os.PathLike)) else data
-        if isinstance(files, (list, tuple)) and all(os.path.isfile(f) for f in files):
-            return [q for f in files for q in babi.read_babi_file(f)], "given"  # files are scored as they are
-        _, test, _ = load_questions(data)  # a folder: its *_test.txt files
-        if test is None:
-            raise DeeptoolkitError(f"Expected *_test.txt files beside the *_train.txt files. Received: data={data!r}")
-        return test, "test"
+        return questions_to_score(data)

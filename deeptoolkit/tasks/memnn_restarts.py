@@ -55,7 +55,7 @@ def attempt_score(task, run):
     accuracy, loss = ("val_accuracy", "val_loss") if history.get("val_accuracy") else ("accuracy", "loss")
     losses = history[loss]
     kept = len(losses) - 1
-    start = task._early_stopping_start(run)  # where early stopping began looking for its best epoch
+    start = task._early_stopping(run)["start"]  # where early stopping began looking for its best epoch
     if task.config.get("patience") and start < len(losses):
         kept = start + int(np.argmin(losses[start:]))
     return history[accuracy][kept], -losses[kept]

@@ -39,7 +39,7 @@ def one_iterator_for_all_epochs(dataset):
 
     Given a pipeline of known length, Keras opens a new iterator on it every epoch and drops
     the old one, and dropping an iterator waits for tf.data's autotuning thread to wake up (up
-    to a second per epoch; docs/results-history.md, "Quick suite", session 9). Repeated, with the epoch
+    to a second per epoch). Repeated, with the epoch
     length stated, the one iterator lives through the whole fit; each pass of `repeat` iterates
     the pipeline afresh, as a new iterator would. A multi-worker run splits each of these
     global batches between the workers, so its epoch has the same number of steps. Pipelines of

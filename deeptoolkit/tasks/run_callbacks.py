@@ -28,10 +28,10 @@ def standard_callbacks(task, run, training):
             say_where_it_resumes(run, backup_dir)
     patience = task.config.get("patience")
     if patience:
-        monitor, mode = task._monitor(run, training)
+        watched = task._early_stopping(run, training)
         callbacks.append(ResumableEarlyStopping(
-            state_dir=backup_dir, monitor=monitor, mode=mode, patience=patience, min_delta=task.config.get("min_delta") or 0,
-            restore_best_weights=True, start_from_epoch=task._early_stopping_start(run)))
+            state_dir=backup_dir, monitor=watched["monitor"], mode=watched["mode"], patience=patience,
+            min_delta=task.config.get("min_delta") or 0, restore_best_weights=True, start_from_epoch=watched["start"]))
     if backup_dir is not None:
         # double_checkpoint: a crash while the backup is written leaves the one before.
         callbacks.append(keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True))

@@ -19,6 +19,7 @@ from deeptoolkit.data import parallel
 from deeptoolkit.data.word_vocabulary import WordVocabulary
 from deeptoolkit.declaration import BEAM, RETURN_ATTENTION, Input, Option, Verb
 from deeptoolkit.errors import DeeptoolkitError
+from deeptoolkit.metrics.scores import Scores
 from deeptoolkit.tasks.base import arguments
 from deeptoolkit.tasks.encoder_decoder import EncoderDecoderTask
 from deeptoolkit.tasks.run import TrainingData
@@ -31,32 +32,20 @@ class Translator(EncoderDecoderTask):
 
     `fit` reads sentence pairs: a Tatoeba/Anki file, (source file, target file), a list of
     (source, target) pairs, 'tfds:NAME', or the generated phrasebook (default).
-
-    Args:
-        attention: "additive" (Bahdanau scores), "dot" (Luong) or None (Sutskever's plain
-            encoder-decoder, for comparison).
-        embedding_dim, units, dropout: the network.
-        max_length: longest sentence in tokens; longer training pairs are left out (counted in
-            a warning), longer sentences to translate or score are cut to it (also counted), and
-            no output is longer.
-        reverse: translate from the second column to the first.
-        min_count: words seen fewer times in training are read as <unk>.
-        epochs, batch_size, learning_rate, clipnorm: Adam with warm-up and cosine decay, global
-            gradient-norm clipping.
-        validation_split: fraction of pairs held out at random (seeded) to pick the best epoch
-            and for evaluate() without data.
-        patience: epochs without validation improvement before stopping (0: never stop).
-        min_delta: the least fall of the validation loss (nats per word) that counts as an
-            improvement.
-        precision, distribute, seed, jit_compile: see `deeptoolkit.runtime`.
     """
 
     summary = "Encoder-decoder RNN with attention: translate sentences."
     options = (
-        Option("attention", "none: the plain encoder-decoder, for comparison.", choices=("additive", "dot", None), none="none"),
+        Option("attention", "additive (Bahdanau), dot (Luong), or none: Sutskever's plain encoder-decoder, for comparison.",
+               choices=("additive", "dot", None), none="none"),
+        Option("embedding_dim", "Size of the word embeddings.", type=int, low=1),
         Option("units", "GRU units.", type=int, low=1),
-        Option("max_length", "Longest sentence in tokens.", type=int, low=1),
+        Option("dropout", "Dropout of the network.", type=float, low=0, high=1, high_open=True),
+        Option("max_length", "Longest sentence in tokens: longer training pairs are left out, longer sentences cut to it "
+               "(both counted in a warning); no output is longer.", type=int, low=1),
         Option("reverse", "Translate from the second column to the first.", type=bool),
+        Option("min_count", "Words seen fewer times in training are read as <unk>.", type=int, low=1),
+        Option("clipnorm", "The global gradient norm is clipped to this.", type=float, low=0, low_open=True),
     )
     verbs = (
         Verb("translate", "The translation of a sentence, optionally with its attention matrix.",
@@ -70,10 +59,10 @@ class Translator(EncoderDecoderTask):
              view="neighbours", served=False),
     )
     training_data_help = "a Tatoeba/Anki file; default: the generated phrasebook"
-    evaluate_summary = "Corpus BLEU-4 and token accuracy of MODEL."
+    evaluate_summary = "Corpus BLEU-1 to BLEU-4 and token accuracy of MODEL."
     evaluation_data_help = "Pairs to score (default: the pairs held out in training)."
     evaluate_options = (BEAM,)
-    held_out_line = "held-out {split} BLEU-4 (greedy): {bleu:.4f} ({pairs} pairs)"
+    held_out_line = "held-out {split} BLEU-4 (greedy): {bleu4:.4f} ({pairs} pairs)"
 
     def __init__(self, attention="additive", embedding_dim=128, units=256, dropout=0.1, max_length=20, reverse=False, min_count=1,
                  epochs=30, batch_size=64, learning_rate=3e-3, clipnorm=1.0, validation_split=0.1, patience=5, min_delta=1e-3,
@@ -82,8 +71,6 @@ class Translator(EncoderDecoderTask):
 
     def _check_config(self):
         super()._check_config()
-        for name in ("embedding_dim", "units", "max_length", "min_count"):
-            check_positive_int(name, self.config[name])
 
     @property
     def vocabularies(self):
@@ -314,11 +301,11 @@ class Translator(EncoderDecoderTask):
             for i, words in zip(readable, self._translate_tokens([sources[i] for i in readable], beam)):
                 hypotheses[i] = words
         references = [t for _, t in pairs]
-        bleu = self._bleu([[t] for t in references], hypotheses)[4]
-        return {"bleu": bleu, "token_accuracy": self._token_accuracy(sources, references, batch_size),
+        bleu = self._bleu([[t] for t in references], hypotheses, max_orders=(1, 2, 3, 4))
+        return Scores({**{f"bleu{order}": score for order, score in bleu.items()}, "token_accuracy": self._token_accuracy(sources, references, batch_size),
                 "exact_match": float(np.mean([h == t for h, t in zip(hypotheses, references)])), "pairs": len(pairs),
                 "sources_cut": sum(len(s) > limit for s, _ in pairs), "references_longer": sum(len(t) > limit for t in references),
-                "beam": beam or 1, "split": which}
+                "beam": beam or 1, "split": which}, renamed={"bleu": "bleu4"})
 
     def _token_accuracy(self, sources, references, batch_size=None):
         """The share of reference words (and <end>) predicted right given the reference so far."""

@@ -44,7 +44,7 @@ def test_get_and_set_params_check_values_as_the_constructor_does(task_class):
         task.set_params(batch_size=0)
     with pytest.raises(DeeptoolkitError, match=r"has no parameter colour\. Expected one of .*Received: colour='red'"):
         task.set_params(colour="red")
-    with pytest.raises(DeeptoolkitError, match="patience must be a number >= 0"):
+    with pytest.raises(DeeptoolkitError, match="patience must be an integer >= 0"):
         task_class(patience=-1)  # the constructor refuses it too, before any fit
     assert task.get_params()["batch_size"] == 7  # refused changes change nothing
 
@@ -85,8 +85,7 @@ def test_predict_returns_a_list_and_verbs_answer_one_item_with_one_result(inputs
     classifier = legacy("image_classifier")
     assert len(classifier.predict(inputs["digits"][0])) == 1 and len(classifier.predict(inputs["digits"][:2])) == 2
     assert len(classifier.predict(inputs["digits"][:3, :, :, 0])) == 3  # (N, H, W) greyscale
-    with pytest.raises(DeeptoolkitError, match=r"This model reads 8x8 images .*Received: images of shape \(5, 5\)"):
-        classifier.predict(np.zeros((5, 5)))
+    assert len(classifier.predict(np.zeros((5, 5)))) == 1  # resized, as files are
     writer = legacy("char_rnn")
     assert len(writer.predict("the ")) == 1 and isinstance(writer.generate("the ", 5), str)
     translator = legacy("translator")

@@ -90,7 +90,7 @@ def test_image_files_identify_and_bad_files(verifier, unseen, tmp_path):
     assert matches[0]["person"] == unseen.people[1]
     assert verifier.embed([query]).shape == (1, 128)
 
-    with pytest.raises(DeeptoolkitError, match="No such image file"):
+    with pytest.raises(DeeptoolkitError, match="Image file does not exist"):
         verifier.verify(tmp_path / "missing.png", query)
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"\xff\xd8 not really a jpeg")
@@ -184,7 +184,7 @@ def test_people_with_one_photo_are_left_out_with_a_warning(caplog):
 def test_bad_configuration_and_data():
     with pytest.raises(DeeptoolkitError, match="objective must be one of"):
         FaceVerifier(objective="contrastive").fit()
-    with pytest.raises(DeeptoolkitError, match="photos_per_person must be at least 2"):
+    with pytest.raises(DeeptoolkitError, match="photos_per_person must be an integer >= 2"):
         FaceVerifier(photos_per_person=1).fit()
     with pytest.raises(DeeptoolkitError, match="detect must be None"):
         FaceVerifier(detect="dlib")

@@ -36,12 +36,13 @@ def test_resnet_stages_are_its_stem_and_blocks_on_rgb(rgb_resnet, tmp_path):
     assert (tmp_path / "maps.png").stat().st_size > 10_000 and path == str(tmp_path / "maps.png")
 
 
-def test_an_image_of_another_size_or_channel_count_is_one_clear_error(rgb_resnet, trained_classifier, tmp_path):
+def test_an_image_of_another_size_or_channel_count_is_read_as_predict_reads_it(rgb_resnet, trained_classifier, tmp_path):
     classifier, images = rgb_resnet
-    with pytest.raises(DeeptoolkitError, match="32x32"):
-        classifier.feature_maps(images[0, :16, :16])
-    with pytest.raises(DeeptoolkitError, match="3 channel"):
-        classifier.feature_maps(write_image(tmp_path / "grey.png", np.zeros((32, 32), "uint8")))
+    smaller = classifier.feature_maps(images[0, :16, :16])  # resized to the model's 32x32
+    assert [maps.shape for _, maps in smaller] == [maps.shape for _, maps in classifier.feature_maps(images[0])]
+    assert len(classifier.feature_maps(write_image(tmp_path / "grey.png", np.zeros((32, 32), "uint8")))) == len(smaller)
+    with pytest.raises(DeeptoolkitError, match="Expected an image array"):
+        classifier.feature_maps(np.zeros((1, 32, 32, 5)))
     with pytest.raises(DeeptoolkitError, match="one image"):
         classifier.feature_maps(images[:2])
     with pytest.raises(DeeptoolkitError, match="not been fitted|fit"):

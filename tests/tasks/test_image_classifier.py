@@ -58,12 +58,17 @@ def test_predict_before_fit_is_a_clear_error():
         ImageClassifier().predict(np.zeros((1, 8, 8)))
 
 
-def test_predict_on_another_channel_count_is_refused(trained_classifier, tmp_path):
-    with pytest.raises(DeeptoolkitError, match="1 channel"):
-        trained_classifier.predict(np.zeros((2, 8, 8, 3)))
-    colour = write_image(tmp_path / "colour.png", np.zeros((8, 8, 3)))
-    with pytest.raises(DeeptoolkitError, match="colour.png"):
-        trained_classifier.predict(colour)
+def test_images_of_other_channels_and_sizes_are_converted_and_resized(trained_classifier, digits, tmp_path):
+    # The image preprocessor's one rule: to the model's channels (luminance) and size, files and arrays alike.
+    grey = digits.test.images[:2]  # (2, 8, 8, 1)
+    colour = np.repeat(grey, 3, axis=-1)
+    np.testing.assert_allclose(trained_classifier.predict_proba(colour), trained_classifier.predict_proba(grey), atol=1e-5)
+    assert trained_classifier.predict_proba(np.zeros((2, 16, 16))).shape == (2, 10)
+    path = write_image(tmp_path / "colour.png", np.repeat(grey[0] * 255 / 16, 3, axis=-1))
+    again = trained_classifier.predict(write_image(tmp_path / "grey.png", grey[0, :, :, 0] * 255 / 16))
+    assert trained_classifier.predict(path)[0]["label"] == again[0]["label"]
+    with pytest.raises(DeeptoolkitError, match=r"Expected an image array .*Received: image\[0\] of shape \(8, 8, 5\)"):
+        trained_classifier.predict(np.zeros((2, 8, 8, 5)))
 
 
 def test_predict_on_a_missing_or_broken_file_names_it(trained_classifier, tmp_path):

@@ -37,14 +37,14 @@ def test_learns_the_phrasebook(translator, held_out):
     scores = translator.evaluate(held_out)
     assert scores["pairs"] == 200 and scores["split"] == "given"
     assert scores["token_accuracy"] > 0.8, scores
-    assert scores["bleu"] > 0.5, scores
+    assert scores["bleu4"] > 0.5, scores
     assert translator.history["val_loss"][-1] < 0.5 * translator.history["val_loss"][0]
 
 
 def test_beam_search_is_at_least_as_good_here_and_outputs_stop_at_the_end_token(translator, pairs):
     greedy = translator.evaluate(pairs[:100])
     beam = translator.evaluate(pairs[:100], beam=4)
-    assert beam["bleu"] >= greedy["bleu"] - 0.05
+    assert beam["bleu4"] >= greedy["bleu4"] - 0.05
     out = translator.translate("we often see the red cars .", beam=3)
     assert out and "<end>" not in out and "<pad>" not in out
     assert len(translator.translate("we see the cat .", max_length=2).split()) <= 2

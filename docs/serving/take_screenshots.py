@@ -1,0 +1,107 @@
+"""Screenshots of every model's page as a person uses it: `deeptoolkit serve` on the saved test
+models, each form filled (an upload for image inputs, the page's own example for text), sent,
+and the page with its answer written to docs/serving/TASK.png by headless Chromium.
+
+    python docs/serving/take_screenshots.py [--models tests/fixtures/legacy] [--out docs/serving]
+
+Needs chromium and chromedriver (apt-get install chromium chromium-driver) and selenium.
+"""
+
+import argparse
+import os
+import socket
+import tempfile
+import threading
+import time
+
+import numpy as np
+import uvicorn
+from PIL import Image
+
+import deeptoolkit
+from deeptoolkit import registry
+from deeptoolkit.data import shape_scenes, synthetic_faces
+from deeptoolkit.serve.app import create_app
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def example_images(folder):
+    """An image file for each kind of model that reads images, enlarged so that a page shows it."""
+    digit = (np.kron(np.random.default_rng(3).integers(0, 255, (8, 8)), np.ones((8, 8)))).astype("uint8")
+    scene = shape_scenes.generate_scenes(1, seed=7)[0][0]
+    faces, _ = synthetic_faces.photos(synthetic_faces.people(1, seed=5), 2, seed=5)
+    paths = {}
+    for name, pixels in {"digit": digit, "scene": scene, "face0": faces[0], "face1": faces[1]}.items():
+        paths[name] = os.path.join(folder, f"{name}.png")
+        Image.fromarray(np.asarray(pixels).squeeze().astype("uint8")).save(paths[name])
+    return paths
+
+
+def image_for(task_name, input_name, images):
+    if task_name == "face-verifier":
+        return images["face1" if input_name == "second" else "face0"]
+    return images["scene" if task_name == "captioner" else "digit"]
+
+
+def main():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default=os.path.join("tests", "fixtures", "legacy"))
+    parser.add_argument("--out", default=os.path.join("docs", "serving"))
+    args = parser.parse_args()
+    models = {name: deeptoolkit.load(os.path.join(args.models, name.replace("-", "_") + ".dtk")) for name in registry.TASKS}
+    work = tempfile.mkdtemp(prefix="dtk-pages-")
+    images = example_images(work)
+    gallery = os.path.join(work, "gallery", "ada")
+    os.makedirs(gallery)
+    Image.open(images["face0"]).save(os.path.join(gallery, "0.png"))
+    from deeptoolkit.serve.actions import Settings
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(models, Settings(gallery=os.path.dirname(gallery))), host="127.0.0.1",
+                                          port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.1)
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1000,1400"):
+        options.add_argument(argument)
+    browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        for name, task in models.items():
+            browser.get(f"http://127.0.0.1:{port}/models/{name}")
+            for index, verb in enumerate(v for v in type(task).verbs if v.served):
+                form, prefix = ("form", "") if index == 0 else (verb.name, verb.name + "-")
+                for item in verb.inputs:
+                    if item.kind == "image":
+                        field = browser.find_element(By.ID, prefix + item.name)
+                        browser.execute_script("arguments[0].hidden = false", field)
+                        field.send_keys(os.path.abspath(image_for(name, item.name, images)))
+                        browser.execute_script("arguments[0].hidden = true; arguments[0].dispatchEvent(new Event('change'))", field)
+                browser.find_element(By.CSS_SELECTOR, f"#{form} button[type=submit]").click()
+                result = "result" if index == 0 else f"{verb.name}-result"
+                WebDriverWait(browser, 60).until(
+                    lambda b: "working" not in b.find_element(By.ID, result).text and b.find_element(By.ID, result).text)
+            time.sleep(0.5)
+            height = browser.execute_script("return document.body.scrollHeight")
+            browser.set_window_size(1000, min(max(height + 40, 600), 2400))
+            path = os.path.join(args.out, f"{name}.png")
+            browser.save_screenshot(path)
+            print("wrote", path)
+    finally:
+        browser.quit()
+        server.should_exit = True
+
+
+if __name__ == "__main__":
+    main()
