@@ -25,7 +25,8 @@ def task_class(task):
 def click_option(option, default, ranged=True):
     """The click option of a declared Option with this default. `ranged`: click checks the bounds
     (constructor options); a verb's bounds are the task's to check, with the task's wording."""
-    kwargs = {"help": option.help, "show_default": True}
+    # A blank default (a new line) shows as nothing: the help says it in words.
+    kwargs = {"help": option.help, "show_default": not (isinstance(default, str) and not default.strip())}
     if option.choices is not None:
         # Words for the choices that are not strings: None is the option's `none` word, booleans true/false.
         meaning = {option.none if choice is None else str(choice).lower() if isinstance(choice, bool) else choice: choice

@@ -9,7 +9,7 @@ from deeptoolkit.serve import views
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:920px;margin:24px auto;padding:0 16px;color:#222}
-h1{font-size:1.5em;margin-bottom:0}.task{color:#666;margin-top:4px}a{color:#1a5fb4}
+h1{font-size:1.5em;margin-bottom:0}h2{font-size:1.05em;margin:0 0 6px}.task{color:#666;margin-top:4px}a{color:#1a5fb4}
 form{background:#f6f7f9;border:1px solid #dde;border-radius:8px;padding:14px;margin:14px 0}
 label{display:block;margin:8px 0 4px;font-weight:600}textarea,input[type=text]{width:100%;box-sizing:border-box;
 font:inherit;padding:6px}textarea{min-height:9em}button{margin-top:10px;padding:7px 18px;font:inherit;cursor:pointer;
@@ -122,6 +122,8 @@ def _option_field(prefix, option):
         return f'<label><input type="checkbox" id="{prefix}{option.name}"{checked}> {html.escape(option.help)}</label>'
     label = f'<label for="{prefix}{option.name}">{html.escape(option.name.replace("_", " "))}: <small>{html.escape(option.help)}</small></label>'
     value = "" if option.default is None else str(option.default)
+    if "\n" in value:  # a text input would drop the line end: a text area keeps it (after the one it drops)
+        return f'{label}<textarea id="{prefix}{option.name}" style="min-height:3em">\n{html.escape(value)}</textarea>'
     return f'{label}<input type="text" id="{prefix}{option.name}" value="{html.escape(value)}">'
 
 

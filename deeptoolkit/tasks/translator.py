@@ -49,7 +49,7 @@ class Translator(EncoderDecoderTask):
     )
     verbs = (
         Verb("translate", "The translation of a sentence, optionally with its attention matrix.",
-             inputs=(Input("sentence", "text"),), options=(BEAM, RETURN_ATTENTION), answer="_translation_answer", view="translation",
+             inputs=(Input("sentence", "text", example="i like the cat ."),), options=(BEAM, RETURN_ATTENTION), answer="_translation_answer", view="translation",
              file=Option("attention_map", "Write the source-target heatmap PNG."), write="draw_attention"),
         Verb("predict", "The translation of every line of a file: source<TAB>translation.",
              inputs=(Input("sentences", "lines"),), options=(BEAM,), view="pairs", served=False),
@@ -59,7 +59,7 @@ class Translator(EncoderDecoderTask):
              view="neighbours", served=False),
     )
     training_data_help = "a Tatoeba/Anki file; default: the generated phrasebook"
-    evaluate_summary = "Corpus BLEU-1 to BLEU-4 and token accuracy of MODEL."
+    evaluate_summary = "Corpus BLEU-4 and token accuracy of MODEL."
     evaluation_data_help = "Pairs to score (default: the pairs held out in training)."
     evaluate_options = (BEAM,)
     held_out_line = "held-out {split} BLEU-4 (greedy): {bleu4:.4f} ({pairs} pairs)"
@@ -301,8 +301,8 @@ class Translator(EncoderDecoderTask):
             for i, words in zip(readable, self._translate_tokens([sources[i] for i in readable], beam)):
                 hypotheses[i] = words
         references = [t for _, t in pairs]
-        bleu = self._bleu([[t] for t in references], hypotheses, max_orders=(1, 2, 3, 4))
-        return Scores({**{f"bleu{order}": score for order, score in bleu.items()}, "token_accuracy": self._token_accuracy(sources, references, batch_size),
+        bleu = self._bleu([[t] for t in references], hypotheses)[4]
+        return Scores({"bleu4": bleu, "token_accuracy": self._token_accuracy(sources, references, batch_size),
                 "exact_match": float(np.mean([h == t for h, t in zip(hypotheses, references)])), "pairs": len(pairs),
                 "sources_cut": sum(len(s) > limit for s, _ in pairs), "references_longer": sum(len(t) > limit for t in references),
                 "beam": beam or 1, "split": which}, renamed={"bleu": "bleu4"})

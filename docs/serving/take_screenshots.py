@@ -8,6 +8,7 @@ Needs chromium and chromedriver (apt-get install chromium chromium-driver) and s
 """
 
 import argparse
+import base64
 import os
 import socket
 import tempfile
@@ -58,16 +59,18 @@ def main():
     parser.add_argument("--models", default=os.path.join("tests", "fixtures", "legacy"))
     parser.add_argument("--out", default=os.path.join("docs", "serving"))
     args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
     models = {name: deeptoolkit.load(os.path.join(args.models, name.replace("-", "_") + ".dtk")) for name in registry.TASKS}
     work = tempfile.mkdtemp(prefix="dtk-pages-")
     images = example_images(work)
-    gallery = os.path.join(work, "gallery", "ada")
-    os.makedirs(gallery)
-    Image.open(images["face0"]).save(os.path.join(gallery, "0.png"))
+    gallery = os.path.join(work, "gallery")
+    for person, photo in (("ada", "face0"), ("bob", "digit")):
+        os.makedirs(os.path.join(gallery, person))
+        Image.open(images[photo]).save(os.path.join(gallery, person, "0.png"))
     from deeptoolkit.serve.actions import Settings
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(models, Settings(gallery=os.path.dirname(gallery))), host="127.0.0.1",
+    server = uvicorn.Server(uvicorn.Config(create_app(models, Settings(gallery=gallery)), host="127.0.0.1",
                                           port=port, log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
@@ -79,6 +82,7 @@ def main():
     browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     try:
         for name, task in models.items():
+            browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
             browser.get(f"http://127.0.0.1:{port}/models/{name}")
             for index, verb in enumerate(v for v in type(task).verbs if v.served):
                 form, prefix = ("form", "") if index == 0 else (verb.name, verb.name + "-")
@@ -93,10 +97,14 @@ def main():
                 WebDriverWait(browser, 60).until(
                     lambda b: "working" not in b.find_element(By.ID, result).text and b.find_element(By.ID, result).text)
             time.sleep(0.5)
-            height = browser.execute_script("return document.body.scrollHeight")
-            browser.set_window_size(1000, min(max(height + 40, 600), 2400))
+            # The whole page, answer included, through Chromium's own capture (a window resize is not honoured headless).
+            height = int(min(browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]["height"], 2400))
+            browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                    {"mobile": False, "width": 1000, "height": height, "deviceScaleFactor": 1})
+            shot = browser.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
             path = os.path.join(args.out, f"{name}.png")
-            browser.save_screenshot(path)
+            with open(path, "wb") as handle:
+                handle.write(base64.b64decode(shot["data"]))
             print("wrote", path)
     finally:
         browser.quit()
