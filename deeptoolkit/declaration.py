@@ -33,6 +33,7 @@ class Option:
     None among the choices on the command line and in forms. `square` marks a (size, size) pair
     given as one number; `multiple` an option given any number of times (a tuple). `checked`
     False leaves the value to the task to check (it takes more forms than the command line gives).
+    `old_name`: a name the option had, still taken on the command line with a deprecation note.
     """
 
     name: str
@@ -48,6 +49,7 @@ class Option:
     square: bool = False
     multiple: bool = False
     checked: bool = True
+    old_name: str = None
     default: object = REQUIRED
 
     @property
@@ -230,7 +232,7 @@ def verb(task_class, name):
 def top_k(default, help="How many of the best are shown."):
     """The `top_k` of a verb that ranks, with one rule everywhere: a positive integer, and more than
     there are shows them all."""
-    return Option("top_k", help + " More than there are shows them all.", type=int, low=1, default=default)
+    return Option("top_k", help + " More than there are shows them all.", type=int, low=1, default=default, old_name="top")
 
 
 BEAM = Option("beam", "Beam width (default: greedy).", type=int, low=1, high=16, default=None)

@@ -153,3 +153,13 @@ def test_inspect_refuses_a_model_of_another_task_and_a_wrong_image(run, saved_cl
     image = write_image(tmp_path / "digit.png", np.zeros((8, 8), "uint8"))
     _one_line_error(run("image-classifier", "inspect", reader.save(tmp_path / "reader.dtk"), image), "MemNN")
     _one_line_error(run("image-classifier", "inspect", saved_classifier, tmp_path / "none.png"), "none.png", "does not exist")
+
+
+def test_the_old_top_option_still_works(run):
+    import os
+
+    from tests.serve.conftest import LEGACY
+
+    result = run("char-rnn", "predict", os.path.join(LEGACY, "char_rnn.dtk"), "the ", "--top", 2)
+    assert result.exit_code == 0 and len(result.output.splitlines()[-1].split("\t")) == 1 + 2 * 2, result.output
+    assert "deprecated" in result.output.lower()

@@ -2,6 +2,7 @@
 constructor options of `train`, and a command per verb. Reading a declaration imports the task's
 module, which imports no TensorFlow, so `--help` answers at once."""
 
+import functools
 import inspect
 import json
 
@@ -72,9 +73,26 @@ def _options(options, ranged=False):
     def decorate(command):
         for option in reversed(options):
             command = click_option(option, option.default, ranged=ranged)(command)
+            if option.old_name:
+                command = _old_name(option, command)
         return command
 
     return decorate
+
+
+def _old_name(option, command):
+    """`command` also taking `--OLD-NAME` for `option`, hidden, with click's deprecation note."""
+
+    @functools.wraps(command)
+    def wrapper(**kwargs):
+        old = kwargs.pop("_old_" + option.name)
+        if old is not None:
+            kwargs[option.name] = old
+        return command(**kwargs)
+
+    flag = "--" + option.old_name.replace("_", "-")
+    return click.option(flag, "_old_" + option.name, type=option.value_type(option.default), default=None, hidden=True,
+                        deprecated=f"Use {option.flag}.")(wrapper)
 
 
 def _accepted(method, options):
