@@ -12,7 +12,7 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".pgm")
 KINDS = {
     "image": "an image file (png, jpg, bmp, gif, pgm) or a folder of them; an upload when served",
     "text": "a string",
-    "story": "a story, one sentence per line: a file on the command line, text when served",
+    "story": "a story, one sentence per line: a file on the command line, text when served (split by babi.split_sentences)",
     "lines": "a UTF-8 text file, one item per line",
     "questions": "a bAbI file of story lines and questions",
 }
@@ -41,6 +41,21 @@ def read_story(path):
         raise DeeptoolkitError(f"Expected a story file, one sentence per line. Received: story={os.fspath(path)!r} does not exist")
     with open(path, encoding="utf-8") as handle:
         return handle.read()
+
+
+def texts(value, name):
+    """(the texts, whether one was given) of a text input: a string or a list of strings, each with
+    something besides blanks in it; the one reading and wording of every task, the server and the
+    command line. What a text's words are is the task's tokenizer's to say."""
+    single = isinstance(value, str)
+    items = [value] if single else value
+    if not isinstance(items, (list, tuple)) or not items or not all(isinstance(text, str) for text in items):
+        raise DeeptoolkitError(f"Expected a {name} (a string) or a non-empty list of them. Received: {name} of type "
+                               f"{type(value).__name__}")
+    for index, text in enumerate(items):
+        if not text.strip():
+            raise DeeptoolkitError(f"Expected a {name} with words in it. Received: {name if single else f'{name} {index}'}={text!r}")
+    return list(items), single
 
 
 def command_line_value(item, value):

@@ -14,6 +14,7 @@ from typing import Optional
 from fastapi import File, Form, HTTPException, UploadFile
 from pydantic import Field, create_model
 
+from deeptoolkit import inputs
 from deeptoolkit.declaration import REQUIRED
 from deeptoolkit.json_ready import plain
 from deeptoolkit.serve.uploads import saved_uploads
@@ -71,17 +72,16 @@ def _endpoint(name, task, verb, settings, lock):
                 raise HTTPException(400, f"This server was started without a {setting}: start it with "
                                          f"{SETTING_FLAGS.get(setting, '--' + setting)} to {verb.name}")
         for item in texts:
-            if not str(values[item.name]).strip():
-                raise HTTPException(400, f"Expected a {item.name} with words in it. Received: {item.name}={values[item.name]!r}")
+            inputs.texts(values[item.name], item.name)  # a DeeptoolkitError answers 400
         method = getattr(task, verb.answer or verb.method_name)
-        inputs = [values.pop(item.name) for item in verb.inputs]
+        given = [values.pop(item.name) for item in verb.inputs]
         with lock:
-            result = method(*inputs, **values)
+            result = method(*given, **values)
         if isinstance(result, list) and any(item.many for item in verb.inputs):
             result = result[0]  # one input per request: the answer for it
         if isinstance(result, dict):
             return plain(result)
-        echoed = {item.name: value for item, value in zip(verb.inputs, inputs) if item.kind != "image"}
+        echoed = {item.name: value for item, value in zip(verb.inputs, given) if item.kind != "image"}
         echoed.update({o.name: values[o.name] for o in verb.options if o.value_type(o.default) is str})
         return {**echoed, verb.answer_key or verb.name: plain(result)}
 

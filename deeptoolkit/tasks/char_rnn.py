@@ -19,6 +19,7 @@ from deeptoolkit.checks import check_positive_int, check_sampling
 from deeptoolkit.data import text as text_data
 from deeptoolkit.data.word_units import fit_units, units_from_dict
 from deeptoolkit.declaration import Input, Option, Verb, top_k
+from deeptoolkit import inputs
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.tasks.base import NOTHING_HELD_OUT, Task, arguments
 from deeptoolkit.tasks.deprecation import renamed_argument
@@ -198,10 +199,7 @@ class CharRNN(Task):
         """For each text, the `top_k` most likely next characters (words): a list (one per text, a
         single text counting as a list of one) of [(character or word, probability), ...]."""
         self._require_fitted()
-        if isinstance(texts, str):
-            texts = [texts]
-        if not isinstance(texts, (list, tuple)) or not texts or not all(isinstance(t, str) and t for t in texts):
-            raise DeeptoolkitError(f"Expected a text or a list of non-empty texts. Received: texts={texts!r}")
+        texts, _ = inputs.texts(texts, "text")
         check_positive_int("top_k", top_k)
         vocabulary, writer = self.vocabulary, self._writer()
         encoded = [vocabulary.encode(text) for text in texts]

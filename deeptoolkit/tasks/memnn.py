@@ -20,6 +20,7 @@ from deeptoolkit.data.story_questions import (STORIES, STORIES_TEST, generated, 
                                                questions_to_score)
 from deeptoolkit.data.story_world import REVIEW_STORY
 from deeptoolkit.declaration import Input, Option, Verb, top_k
+from deeptoolkit import inputs
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.metrics.question_answering import answer_scores
 from deeptoolkit.tasks.base import Task, arguments
@@ -304,7 +305,8 @@ class MemNN(Task):
         sentences = babi.split_sentences(story) if isinstance(story, str) else [str(s) for s in story]
         if not sentences:
             raise DeeptoolkitError("Expected a story with at least one sentence. Received: an empty story")
-        if not isinstance(question, str) or not babi.tokenize(question):
+        inputs.texts(question, "question")
+        if not babi.tokenize(question):
             raise DeeptoolkitError(f"Expected a question with words in it. Received: question={question!r}")
         encoding = self.encoding
         memory, asked, notes = encoding.encode_one([babi.tokenize(s) for s in sentences], babi.tokenize(question))

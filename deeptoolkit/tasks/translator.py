@@ -18,6 +18,7 @@ from deeptoolkit.checks import check_positive_int
 from deeptoolkit.data import parallel
 from deeptoolkit.data.word_vocabulary import WordVocabulary
 from deeptoolkit.declaration import BEAM, RETURN_ATTENTION, Input, Option, Verb
+from deeptoolkit import inputs
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.metrics.scores import Scores
 from deeptoolkit.tasks.base import arguments
@@ -148,10 +149,7 @@ class Translator(EncoderDecoderTask):
         cut to it, with a warning; words never seen in training are read as <unk>.
         """
         self._require_fitted()
-        single = isinstance(sentences, str)
-        sentences = [sentences] if single else sentences
-        if not isinstance(sentences, (list, tuple)) or not sentences:
-            raise DeeptoolkitError(f"Expected a sentence or a non-empty list of sentences. Received: {sentences!r}")
+        sentences, single = inputs.texts(sentences, "sentence")
         texts = [parallel.detokenize(tokens) for tokens in self._translate_tokens(self._source_tokens(sentences), beam, max_length)]
         return texts[0] if single else texts
 
