@@ -146,9 +146,6 @@ class Task(Declared):
         validated = training is not None and training.validation is not None
         return {"monitor": "val_loss" if validated else "loss", "mode": "min", "start": 0}
 
-    def _after_training(self, run, training):
-        """Called once the model is trained, before the caches are cleared (e.g. to calibrate)."""
-
     # ----------------------------------------------------------------- training
     def fit(self, data=None, labels=None, *, epochs=None, batch_size=None, resume=False, checkpoint_dir=None,
             tensorboard=None, callbacks=None, verbose="auto", download=False, **options):
@@ -201,11 +198,7 @@ class Task(Declared):
     def training_pipelines(self, data=None, labels=None, batch_size=None, **options):
         """The TrainingData `fit` would train on (batched tf.data pipelines), to inspect or time
         them; like fit, it sets the learned data state (vocabularies, class names)."""
-        return self._training_data(self._prepared(self._new_run(data, labels, batch_size=batch_size, **options)))
-
-    def _prepared(self, run):
-        """`run` with its data read once for every attempt (a task that restarts overrides it)."""
-        return run
+        return self._training_data(self._new_run(data, labels, batch_size=batch_size, **options))
 
     def _fit(self, run):
         try:
@@ -267,7 +260,6 @@ class Task(Declared):
         self.model = model
         self.history = {name: [float(v) for v in values] for name, values in history.history.items()}
         self._caches.clear()
-        self._after_training(run, training)
         return training
 
     def _validation_split(self, labels):

@@ -223,14 +223,17 @@ class FaceVerifier(FaceScoring, Task):
             return {**super()._early_stopping(run, training), "monitor": "val_separation", "mode": "max"}
         return {**super()._early_stopping(run, training), "monitor": "loss"}
 
-    def _after_training(self, run, training):
-        """Threshold and confidence from the held-out people's pairs; the domain from every photo."""
+    def _train(self, run):
+        """Train, then calibrate: the threshold and confidence from the held-out people's pairs,
+        the domain from every photo."""
         from deeptoolkit.metrics import domain
 
+        training = super()._train(run)
         images, first, second, same = training.extras["calibration"]
         self._calibrate(self._embed_photos(images), first, second, same)
         photos = training.extras["photos"]
         self.state["domain"] = domain.reference(self._embed_photos(photos.images, statistics=True)[1], photos.labels)
+        return training
 
     # ----------------------------------------------------------------- using
     def embed(self, images, batch_size=None):

@@ -177,7 +177,7 @@ class MemNN(Task):
     def _training_data(self, run):
         from deeptoolkit.data.pipeline import batched
 
-        train, _, spec = run.data
+        train, _, spec = load_questions(run.data)  # read once by _prepared when fit trains
         # Fine-tuning keeps the vocabulary: encoding an answer it lacks fails, naming file and line.
         fine_tuning = run.initial_weights is not None
         encoding = self.encoding if fine_tuning else StoryEncoding.fit(train, self.config["memory_size"])
