@@ -1,15 +1,9 @@
-"""The `deeptoolkit` command: one click group per task (its module in this package, listed by
-`deeptoolkit.registry`), each command a thin call into the library.
+"""The `deeptoolkit` command: one click group per task of `deeptoolkit.registry`, made from the
+task's declaration (`deeptoolkit.cli.common.task_group`), each command a thin call into the library.
 
-    deeptoolkit TASK train [--data PATH] [--epochs N] [--out DIR] [--precision P] [--distribute D] [--seed N] ...
-    deeptoolkit TASK evaluate MODEL [--data PATH] [--batch-size N] [--json]
-    deeptoolkit TASK predict MODEL ...
-    deeptoolkit char-rnn generate MODEL --prime TEXT --length N --temperature T [--seed N]
-    deeptoolkit translator translate MODEL "a sentence" [--beam N] [--attention-map OUT.png]
-    deeptoolkit captioner caption MODEL IMAGE... [--beam N] [--attention-map OUT.png]
-    deeptoolkit face-verifier verify MODEL A.jpg B.jpg [--threshold T]
-    deeptoolkit face-verifier identify MODEL IMAGE --gallery DIR [--top-k K]
-    deeptoolkit memnn answer MODEL --story FILE "where is the ring ?"
+    deeptoolkit TASK train [--data PATH] [--out DIR] [--resume] [--plots DIR] [the task's options] ...
+    deeptoolkit TASK evaluate MODEL [--data PATH] [--batch-size N] [--json] [--plots DIR]
+    deeptoolkit TASK VERB MODEL INPUTS... [the verb's options] [--json]   (`deeptoolkit TASK --help` lists them)
     deeptoolkit info [--json]
     deeptoolkit serve MODEL [MODEL ...] [--host H] [--port P] [--gallery DIR]
     deeptoolkit export MODEL --out DIR

@@ -10,7 +10,7 @@ from deeptoolkit.cli.errors import friendly_errors
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (0.0.0.0: every interface).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--gallery", type=click.Path(exists=True, file_okay=False), default=None,
-              help="A folder of person folders that FaceVerifier models identify against.")
+              help="A folder of person folders, for the models whose verbs need a gallery (identify).")
 @click.option("--max-upload-mb", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
               help="The largest upload accepted.")
 @friendly_errors
@@ -34,7 +34,8 @@ def serve(models, host, port, gallery, max_upload_mb):
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="The SavedModel folder to write (new or empty).")
 @friendly_errors
 def export(model, out):
-    """Write MODEL as a TensorFlow SavedModel (ImageClassifier: probabilities; FaceVerifier: embeddings)."""
+    """Write MODEL as a TensorFlow SavedModel (the tasks whose answer is one call of their network:
+    class probabilities, face embeddings)."""
     import deeptoolkit
 
     click.echo(f"wrote {deeptoolkit.load(model).export(out)}")

@@ -20,7 +20,6 @@ from deeptoolkit.data.story_questions import (STORIES, STORIES_TEST, generated, 
                                                questions_to_score)
 from deeptoolkit.data.story_world import REVIEW_STORY
 from deeptoolkit.declaration import Input, Option, Verb, top_k
-from deeptoolkit import inputs
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.metrics.question_answering import answer_scores
 from deeptoolkit.tasks.base import Task, arguments
@@ -305,8 +304,7 @@ class MemNN(Task):
         sentences = babi.split_sentences(story) if isinstance(story, str) else [str(s) for s in story]
         if not sentences:
             raise DeeptoolkitError("Expected a story with at least one sentence. Received: an empty story")
-        inputs.texts(question, "question")
-        if not babi.tokenize(question):
+        if not isinstance(question, str) or not babi.tokenize(question):
             raise DeeptoolkitError(f"Expected a question with words in it. Received: question={question!r}")
         encoding = self.encoding
         memory, asked, notes = encoding.encode_one([babi.tokenize(s) for s in sentences], babi.tokenize(question))
@@ -394,9 +392,7 @@ class MemNN(Task):
     def _evaluation_questions(self, data):
         if data is None and self._training_spec() == STORIES or data == STORIES:
             return generated(STORIES_TEST, STORIES + ":test"), "test"  # without generating the training stories
-        if data is None:
-            train, test, _ = load_questions(self._training_spec())
-            if test is not None:
-                return test, "test"
-            return [train[i] for i in self._held_out_indices(train)], "validation"
-        return questions_to_score(data)
+        if data is not None:
+            return questions_to_score(data)
+        train, test, _ = load_questions(self._training_spec())
+        return (test, "test") if test is not None else ([train[i] for i in self._held_out_indices(train)], "validation")
