@@ -7,7 +7,7 @@ import os
 
 import click
 
-from deeptoolkit.cli.declared import click_option, constructor_options, evaluate_command, task_class, verb_command
+from deeptoolkit.cli.declared import option_decorators, constructor_options, evaluate_command, task_class, verb_command
 from deeptoolkit.cli.errors import friendly_errors
 from deeptoolkit.errors import DeeptoolkitError
 
@@ -59,7 +59,7 @@ def task_group(task):
 
     @click.command("train", help=f"Train on --data ({cls.training_data_help}) and save OUT/model.dtk.")
     @training_options(task)
-    @_fit_options(cls)
+    @option_decorators(cls.fit_options, ranged=True)
     @friendly_errors
     def train_command(training, **arguments):
         fit_arguments = {option.name: arguments.pop(option.name) for option in cls.fit_options}
@@ -70,15 +70,6 @@ def task_group(task):
     for verb in cls.verbs:
         group.add_command(verb_command(task, verb))
     return group
-
-
-def _fit_options(cls):
-    def decorate(command):
-        for option in reversed(cls.fit_options):
-            command = click_option(option, option.default)(command)
-        return command
-
-    return decorate
 
 
 def train(task, training, network, fit_arguments=None):

@@ -69,7 +69,8 @@ def constructor_options(task):
     return decorate
 
 
-def _options(options, ranged=False):
+def option_decorators(options, ranged=False):
+    """A decorator adding the click options of declared `options` (`ranged`: click checks their bounds)."""
     def decorate(command):
         for option in reversed(options):
             command = click_option(option, option.default, ranged=ranged)(command)
@@ -140,7 +141,7 @@ def verb_command(task, verb):
     for setting in reversed(verb.settings):  # what a server is started with, given to each command
         command = click.option(f"--{setting}", setting, required=True, type=click.Path(exists=True, file_okay=False),
                                help=SETTING_HELP.get(setting, setting))(command)
-    command = _options(verb.options)(command)
+    command = option_decorators(verb.options)(command)
     for item in reversed(verb.inputs):
         if item.kind == "story":
             command = click.option(f"--{item.name}", item.name, required=True, type=click.Path(exists=True, dir_okay=False),
@@ -184,7 +185,7 @@ def evaluate_command(task):
                 click.echo(f"wrote {path}")
 
     evaluate.__doc__ = cls.evaluate_summary
-    command = _options(cls.evaluate_options)(evaluate)
+    command = option_decorators(cls.evaluate_options)(evaluate)
     for option in reversed([
         click.argument("model"),
         click.option("--data", default=None, help=cls.evaluation_data_help),

@@ -16,7 +16,7 @@ import tensorflow as tf
 from PIL import Image, UnidentifiedImageError
 
 from deeptoolkit.errors import DeeptoolkitError
-from deeptoolkit.inputs import IMAGE_EXTENSIONS, expand_images  # noqa: F401 (read here by the tasks)
+from deeptoolkit.inputs import IMAGE_EXTENSIONS
 
 log = logging.getLogger("deeptoolkit")
 

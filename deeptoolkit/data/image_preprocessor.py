@@ -21,6 +21,7 @@ from deeptoolkit.data import image_files
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.inputs import IMAGE_EXTENSIONS, expand_images
 
+UNREADABLE = f"Not a readable image (expected {', '.join(e[1:] for e in IMAGE_EXTENSIONS)})."
 ARRAY_SHAPES = "(H, W), (H, W, C), (N, H, W) or (N, H, W, C) with C in 1, 3, 4"
 
 
@@ -84,8 +85,7 @@ class ImagePreprocessor:
         if not os.path.isfile(path):
             raise DeeptoolkitError(f"Image file does not exist. Received: {what}={path!r}")
         if image_files.probe_image(path) is None:
-            raise DeeptoolkitError(f"Not a readable image (expected {', '.join(e[1:] for e in IMAGE_EXTENSIONS)}). "
-                                   f"Received: {what}={path!r}")
+            raise DeeptoolkitError(f"{UNREADABLE} Received: {what}={path!r}")
         pixels = image_files.decode_image(tf.constant(path), self.channels).numpy()
         return pixels.astype("float32") * (self.value_max / 255.0)
 
@@ -95,8 +95,7 @@ class ImagePreprocessor:
                 image.load()
                 pixels = np.asarray(image.convert("L" if self.channels == 1 else "RGB"))
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise DeeptoolkitError(f"Not a readable image (expected {', '.join(e[1:] for e in IMAGE_EXTENSIONS)}). "
-                                   f"Received: {what} of {len(data)} bytes") from None
+            raise DeeptoolkitError(f"{UNREADABLE} Received: {what} of {len(data)} bytes") from None
         return _with_channels(pixels.astype("float32"), self.channels) * (self.value_max / 255.0)
 
     def _array(self, item, what):

@@ -273,9 +273,9 @@ class Captioner(EncoderDecoderTask):
     def predict(self, data, beam=None):
         """Captions of image files: one path, a folder of images (sorted by name), or a list of
         either; one caption per image."""
-        from deeptoolkit.data import image_files
+        from deeptoolkit.inputs import expand_images
 
-        return self.caption(image_files.expand_images(data), beam=beam)
+        return self.caption(expand_images(data), beam=beam)
 
     # ----------------------------------------------------------------- evaluation
     def evaluate(self, data=None, beam=None, batch_size=None):
