@@ -200,6 +200,24 @@ def captioner(rounds, epochs=3, scenes=1200):
     }
 
 
+def speech(rounds, epochs=8):
+    import speech as bench
+
+    from deeptoolkit import SpeechRecognizer
+    from deeptoolkit.data import spoken_digits
+
+    (train, labels), (test, _) = spoken_digits.split()
+    times = side_by_side(lambda: bench.toolkit_run("builtin:digits", epochs), lambda: bench.reference_run(train, labels, epochs), rounds)
+    _, task = bench.toolkit_run("builtin:digits", epochs)
+    samples, seconds = pipeline_pass(SpeechRecognizer(seed=0).training_pipelines(batch_size=32).train)
+    return times, samples, seconds, {
+        "unit": "clips",
+        "quality": {"test accuracy (unheard voices)": round(task.evaluate()["accuracy"], 4)},
+        "infer_per_s": timed_rate(lambda: task.predict(test)),
+        "samples_per_epoch": len(train),  # both sides train on all of it (validation_split=0)
+    }
+
+
 # One function per task of the registry, named after it; a task without one is a KeyError here.
 TASKS = {name: globals()[name.replace("-", "_")] for name in registry.TASKS}
 

@@ -20,7 +20,9 @@ from deeptoolkit.runtime_settings import DISTRIBUTIONS, JIT_COMPILE, PRECISIONS
 
 # The kinds of input a verb reads (deeptoolkit.inputs): each has one reader on the command line,
 # one in the server and one form field in the page.
-INPUT_KINDS = ("image", "text", "story", "lines", "questions")
+INPUT_KINDS = ("image", "audio", "text", "story", "lines", "questions")
+# The kinds a request uploads as files (the others travel as JSON).
+UPLOADED_KINDS = ("image", "audio")
 REQUIRED = inspect.Parameter.empty
 
 

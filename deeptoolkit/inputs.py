@@ -7,10 +7,12 @@ import os
 from deeptoolkit.errors import DeeptoolkitError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".pgm")
+AUDIO_EXTENSIONS = (".wav", ".wave")
 
 # kind: how it is given on the command line and in a request.
 KINDS = {
     "image": "an image file (png, jpg, bmp, gif, pgm) or a folder of them; an upload when served",
+    "audio": "a WAV file or a folder of them; an upload or a recording when served",
     "text": "a string",
     "story": "a story, one sentence per line: a file on the command line, text when served (split by babi.split_sentences)",
     "lines": "a UTF-8 text file, one item per line",
@@ -21,16 +23,26 @@ KINDS = {
 def expand_images(items):
     """Image paths of `items` (paths of files or folders, or one path): files as given, each
     folder as its image files sorted by name. A folder without any is an error."""
+    return expand_files(items, IMAGE_EXTENSIONS, "image files")
+
+
+def expand_audio(items):
+    """Audio paths of `items` (files or folders, or one path), as `expand_images` finds images;
+    anything that is not a path (an array, bytes) is kept as it is."""
+    return expand_files(items, AUDIO_EXTENSIONS, "WAV files")
+
+
+def expand_files(items, extensions, what):
+    """`items` (one or a list) with each folder replaced by its files with one of `extensions`, by name."""
     items = [items] if isinstance(items, (str, os.PathLike)) else list(items)
     paths = []
     for item in items:
-        item = os.fspath(item)
-        if not os.path.isdir(item):
-            paths.append(item)
+        if not isinstance(item, (str, os.PathLike)) or not os.path.isdir(item):
+            paths.append(os.fspath(item) if isinstance(item, os.PathLike) else item)
             continue
-        found = sorted(entry.path for entry in os.scandir(item) if entry.is_file() and entry.name.lower().endswith(IMAGE_EXTENSIONS))
+        found = sorted(entry.path for entry in os.scandir(item) if entry.is_file() and entry.name.lower().endswith(extensions))
         if not found:
-            raise DeeptoolkitError(f"Expected image files in the folder ({', '.join(IMAGE_EXTENSIONS)}). Received: {item!r} has none")
+            raise DeeptoolkitError(f"Expected {what} in the folder ({', '.join(extensions)}). Received: {os.fspath(item)!r} has none")
         paths.extend(found)
     return paths
 
@@ -63,6 +75,8 @@ def command_line_value(item, value):
     line as `value`."""
     if item.kind == "image" and item.many:
         return expand_images(value)
+    if item.kind == "audio" and item.many:
+        return expand_audio(value)
     if item.kind == "story":
         return read_story(value)
     if item.kind == "lines":

@@ -16,6 +16,7 @@ TASKS = {
     "translator": "Translator",
     "captioner": "Captioner",
     "memnn": "MemNN",
+    "speech": "SpeechRecognizer",
 }
 
 

@@ -1,7 +1,8 @@
 """Models saved by an earlier release still load and predict exactly as they did.
 
 The files in tests/fixtures/legacy/ were written by make_legacy_models.py at the commit that
-expected.json names (before the one-contract refactor), with what each model predicted then.
+expected.json names (before the one-contract refactor), with what each model predicted then;
+speech.dtk by make_speech_model.py when SpeechRecognizer was added (speech_expected.json).
 """
 
 import json
@@ -95,3 +96,16 @@ def test_show_and_tell(saved):
     model = load("show_and_tell")
     assert model.caption(list(inputs["scenes"])) == expected["greedy"]
     assert model.caption(list(inputs["scenes"]), beam=2) == expected["beam"]
+
+
+def test_speech():
+    from deeptoolkit.data import spoken_digits
+
+    with open(os.path.join(FOLDER, "speech_expected.json"), encoding="utf-8") as handle:
+        recorded = json.load(handle)
+    model = load("speech")
+    (_, _), (test, _) = spoken_digits.split()
+    answers = model.predict([test[i] for i in recorded["clips"]], top_k=3)
+    for answer, expected in zip(answers, recorded["answers"]):
+        assert [a["transcript"] for a in answer["alternatives"]] == [a["transcript"] for a in expected["alternatives"]]
+        close([a["probability"] for a in answer["alternatives"]], [a["probability"] for a in expected["alternatives"]])

@@ -23,4 +23,5 @@ TINY = {
     "captioner": (dict(image_size=(32, 32), width=8, embedding_dim=8, units=16, attention_dim=8, batch_size=16, min_count=1),
                   lambda folder: shape_scenes.generate_scenes(64, seed=0)),
     "memnn": (dict(dim=8, linear_start=1), _stories),
+    "speech": (dict(n_mels=16, width=1, batch_size=32), lambda folder: None),
 }

@@ -30,6 +30,13 @@ def labels(items, result, options):
         click.echo(f"{item}\t" + "\t".join(f"{_label(label)}\t{p:.4f}" for label, p in _ranked(ranked)))
 
 
+def transcripts(items, result, options):
+    """item<TAB>transcript<TAB>probability, then the alternatives, and "(cut)" for a clip heard in part."""
+    for item, answer in zip(items, result):
+        ranked = "\t".join(f"{_label(a['transcript'])}\t{a['probability']:.4f}" for a in answer["alternatives"])
+        click.echo(f"{item}\t{ranked}" + ("\t(cut)" if answer.get("cut") else ""))
+
+
 def lines(items, result, options):
     """Answers alone, one per line."""
     for answer in result if isinstance(result, list) else [result]:
@@ -93,4 +100,4 @@ def stages(items, result, options):
 
 PRINTERS = {"json": json_view, "labels": labels, "translation": lines, "caption": lines, "text": text, "lines": lines, "pairs": pairs,
             "vectors": vectors, "verdict": verdict, "matches": matches, "memory": memory, "stages": stages,
-            "neighbours": neighbours, "calibration": calibration}
+            "neighbours": neighbours, "calibration": calibration, "transcripts": transcripts}

@@ -1,7 +1,7 @@
 """What each task answers over HTTP, made from its declared verbs (`deeptoolkit.declaration`).
 
 `routes(name, task, settings)` gives [(action, endpoint, summary)] for one served model. A verb
-whose inputs include an image takes a multipart form (files and fields); any other takes a JSON
+whose inputs include an image or a clip takes a multipart form (files and fields); any other takes a JSON
 body. Endpoints are plain functions: FastAPI runs them in its thread pool, off the event loop;
 each model answers one request at a time (its lock), as a Keras model's state is not shared
 safely between threads.
@@ -15,7 +15,7 @@ from fastapi import File, Form, HTTPException, UploadFile
 from pydantic import Field, create_model
 
 from deeptoolkit import inputs
-from deeptoolkit.declaration import REQUIRED
+from deeptoolkit.declaration import REQUIRED, UPLOADED_KINDS
 from deeptoolkit.json_ready import plain
 from deeptoolkit.serve.uploads import saved_uploads
 
@@ -62,8 +62,8 @@ def _annotation(option):
 
 
 def _endpoint(name, task, verb, settings, lock):
-    uploads = [item for item in verb.inputs if item.kind == "image"]
-    texts = [item for item in verb.inputs if item.kind != "image"]
+    uploads = [item for item in verb.inputs if item.kind in UPLOADED_KINDS]
+    texts = [item for item in verb.inputs if item.kind not in UPLOADED_KINDS]
 
     def answer(values):
         for setting in verb.settings:
@@ -81,7 +81,7 @@ def _endpoint(name, task, verb, settings, lock):
             result = result[0]  # one input per request: the answer for it
         if isinstance(result, dict):
             return plain(result)
-        echoed = {item.name: value for item, value in zip(verb.inputs, given) if item.kind != "image"}
+        echoed = {item.name: value for item, value in zip(verb.inputs, given) if item.kind not in UPLOADED_KINDS}
         echoed.update({o.name: values[o.name] for o in verb.options if o.value_type(o.default) is str})
         return {**echoed, verb.answer_key or verb.name: plain(result)}
 

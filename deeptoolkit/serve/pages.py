@@ -5,6 +5,7 @@
 import html
 import json
 
+from deeptoolkit.declaration import UPLOADED_KINDS
 from deeptoolkit.serve import views
 
 STYLE = """
@@ -14,7 +15,7 @@ form{background:#f6f7f9;border:1px solid #dde;border-radius:8px;padding:14px;mar
 label{display:block;margin:8px 0 4px;font-weight:600}textarea,input[type=text]{width:100%;box-sizing:border-box;
 font:inherit;padding:6px}textarea{min-height:9em}button{margin-top:10px;padding:7px 18px;font:inherit;cursor:pointer;
 background:#1a5fb4;color:#fff;border:0;border-radius:5px}.drop{border:2px dashed #99a;border-radius:8px;padding:18px;
-text-align:center;color:#556;background:#fff}.drop.over{background:#eef3ff}img.preview{width:200px;max-height:240px;object-fit:contain;image-rendering:pixelated;
+text-align:center;color:#556;background:#fff}.drop.over{background:#eef3ff}audio{display:block;margin:8px auto}.record{background:#c01c28}img.preview{width:200px;max-height:240px;object-fit:contain;image-rendering:pixelated;
 display:block;margin:8px auto}.error{color:#b00020;font-weight:600}.bar{background:#1a5fb4;height:12px;border-radius:3px}
 table.scores td{padding:3px 8px}table.heat{border-collapse:collapse;font-size:.9em}table.heat td,table.heat th{padding:4px 6px;
 border:1px solid #eee;text-align:center}pre{white-space:pre-wrap;background:#f6f7f9;padding:10px;border-radius:6px}
@@ -47,6 +48,42 @@ function dropZone(zoneId, inputId, previewId){
 function imageField(name, text){
   return `<div id="${name}-zone" class="drop">${text}<br><small>(or click to choose a file)</small>
     <input id="${name}" name="${name}" type="file" accept="image/*" hidden><img id="${name}-preview" class="preview" hidden></div>`;
+}
+function audioField(name){
+  return `<div id="${name}-zone" class="drop">Drop a WAV clip here<br><small>(or click to choose a file)</small>
+    <input id="${name}" name="${name}" type="file" accept=".wav,audio/wav" hidden><audio id="${name}-preview" controls hidden></audio></div>
+    <button type="button" id="${name}-record" class="record" onclick="record('${name}')">Record with the microphone</button>
+    <span id="${name}-status"></span>`;
+}
+const recorders = {};
+async function record(name){
+  const button = document.getElementById(name + '-record'), status = document.getElementById(name + '-status');
+  if (recorders[name]) { recorders[name](); return; }
+  let stream;
+  try { stream = await navigator.mediaDevices.getUserMedia({audio: true}); }
+  catch (err) { status.textContent = 'No microphone: ' + err.message; return; }
+  const context = new AudioContext(), source = context.createMediaStreamSource(stream);
+  const node = context.createScriptProcessor(4096, 1, 1), chunks = [];
+  node.onaudioprocess = e => chunks.push(new Float32Array(e.inputBuffer.getChannelData(0)));
+  source.connect(node); node.connect(context.destination);
+  button.textContent = 'Stop'; status.textContent = 'recording...';
+  const stop = () => { delete recorders[name]; clearTimeout(limit); node.disconnect(); source.disconnect();
+    stream.getTracks().forEach(t => t.stop()); context.close();
+    const file = new File([wavBlob(chunks, context.sampleRate)], 'recording.wav', {type: 'audio/wav'});
+    const files = new DataTransfer(); files.items.add(file);
+    const input = document.getElementById(name); input.files = files.files; input.dispatchEvent(new Event('change'));
+    button.textContent = 'Record with the microphone'; status.textContent = `recorded ${(chunks.length * 4096 / context.sampleRate).toFixed(1)} s`; };
+  const limit = setTimeout(stop, 10000);
+  recorders[name] = stop;
+}
+function wavBlob(chunks, rate){
+  const n = chunks.reduce((sum, c) => sum + c.length, 0), view = new DataView(new ArrayBuffer(44 + 2 * n));
+  const text = (at, s) => [...s].forEach((ch, i) => view.setUint8(at + i, ch.charCodeAt(0)));
+  text(0, 'RIFF'); view.setUint32(4, 36 + 2 * n, true); text(8, 'WAVE'); text(12, 'fmt '); view.setUint32(16, 16, true);
+  view.setUint16(20, 1, true); view.setUint16(22, 1, true); view.setUint32(24, rate, true); view.setUint32(28, 2 * rate, true);
+  view.setUint16(32, 2, true); view.setUint16(34, 16, true); text(36, 'data'); view.setUint32(40, 2 * n, true);
+  let at = 44; chunks.forEach(c => c.forEach(v => { view.setInt16(at, Math.max(-1, Math.min(1, v)) * 32767, true); at += 2; }));
+  return new Blob([view], {type: 'audio/wav'});
 }
 function heatTable(rows, columns, weights){
   let out = '<table class="heat"><tr><th></th>' + columns.map(c => `<th>${esc(c)}</th>`).join('') + '</tr>';
@@ -91,8 +128,8 @@ def model_page(name, task):
         fields += "".join(_option_field(prefix, option) for option in verb.options if option.name not in forced)
         forms.append(f'<form id="{form_id}"><h2>{html.escape(verb.summary)}</h2>{fields}'
                      f'<button type="submit">{html.escape(verb.name.capitalize())}</button></form><div id="{result}"></div>')
-        spec = {"uploads": [item.name for item in verb.inputs if item.kind == "image"], "prefix": prefix, "result": result,
-                "forced": forced, "fields": [{"name": item.name, "type": "str"} for item in verb.inputs if item.kind != "image"]
+        spec = {"uploads": [item.name for item in verb.inputs if item.kind in UPLOADED_KINDS], "prefix": prefix, "result": result,
+                "forced": forced, "fields": [{"name": item.name, "type": "str"} for item in verb.inputs if item.kind not in UPLOADED_KINDS]
                 + [{"name": o.name, "type": _field_type(o)} for o in verb.options if o.name not in forced]}
         scripts.append(f"bind({json.dumps(form_id)}, {json.dumps(verb.name)}, {json.dumps(spec)}, {json.dumps(verb.view)});")
     kind = type(task).__name__
@@ -105,6 +142,8 @@ def _input_field(prefix, item):
     label = f'<label for="{prefix}{item.name}">{html.escape(item.help or item.name.replace("_", " ").capitalize())}</label>'
     if item.kind == "image":
         return f"{label}<script>document.write(imageField({json.dumps(prefix + item.name)}, 'Drop an image here'))</script>"
+    if item.kind == "audio":
+        return f"{label}<script>document.write(audioField({json.dumps(prefix + item.name)}))</script>"
     example = html.escape(item.example)
     if item.kind == "story":
         return f'{label}<textarea id="{prefix}{item.name}">{example}</textarea>'

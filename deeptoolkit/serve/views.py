@@ -11,6 +11,11 @@ VIEWS = {
   (${(100 * d.probability).toFixed(1)}%)</p><table class="scores">` + d.top_k.map(t => `<tr><td>${esc(t.label)}</td>
   <td style="width:300px"><div class="bar" style="width:${(100 * t.probability).toFixed(1)}%"></div></td>
   <td>${(100 * t.probability).toFixed(1)}%</td></tr>`).join('') + '</table>'; }""",
+    "transcripts": """(d, out) => { out.innerHTML = `<p class="big">Heard: <span id="transcript">${esc(d.transcript)}</span>
+  (${(100 * d.probability).toFixed(1)}%)</p>` + (d.cut ? '<p><b>The clip is longer than the model reads: only its start was heard.</b></p>' : '') +
+  `<p>${d.seconds.toFixed(2)} s. The best alternatives:</p><table class="scores">` + d.alternatives.map(a => `<tr><td>${esc(a.transcript)}</td>
+  <td style="width:300px"><div class="bar" style="width:${(100 * a.probability).toFixed(1)}%"></div></td>
+  <td>${(100 * a.probability).toFixed(1)}%</td></tr>`).join('') + '</table>'; }""",
     "verdict": """(d, out) => { out.innerHTML = `<p class="big" id="verdict" style="color:${d.same ? '#26a269' : '#c01c28'}">
   ${d.same ? 'Same person' : 'Different people'}</p><p>confidence ${d.confidence.toFixed(2)}; distance ${d.distance.toFixed(3)},
   threshold ${d.threshold.toFixed(3)}${d.in_domain === false ? '<br><b>These photos are unlike the ones the model was trained on: the answer is unsure.</b>' : ''}</p>`; }""",

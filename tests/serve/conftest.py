@@ -13,8 +13,8 @@ LEGACY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 
 @pytest.fixture(scope="session")
 def served_models():
-    """One tiny trained model of each of the six tasks, by name: the saved fixtures of
-    tests/fixtures/legacy (LeNet-5 on the digits, 32x32 faces and scenes, the phrasebook, stories)."""
+    """One tiny trained model of each task, by name: the saved fixtures of tests/fixtures/legacy
+    (LeNet-5 on the digits, 32x32 faces and scenes, the phrasebook, stories, spoken digits)."""
     return {name.replace("-", "_"): deeptoolkit.load(os.path.join(LEGACY, name.replace("-", "_") + ".dtk")) for name in registry.TASKS}
 
 
@@ -25,6 +25,15 @@ def png(array):
     buffer = io.BytesIO()
     Image.fromarray(np.asarray(array, "uint8")).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def spoken_digit(silent=False, index=7):
+    """WAV bytes of one of the embedded test voices' spoken digits (or of silence as long)."""
+    from deeptoolkit.data import spoken_digits
+    from tests.speech.sounds import wav_bytes
+
+    clip = spoken_digits.split()[1][0][index]
+    return wav_bytes(clip.samples * (0 if silent else 1), clip.rate)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from deeptoolkit.serve.actions import Settings
 from deeptoolkit.serve.app import create_app
-from tests.serve.conftest import png
+from tests.serve.conftest import png, spoken_digit
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def test_every_model_is_listed_with_its_task(client):
     listed = {m["name"]: m for m in client.get("/models").json()}
     assert {name: m["task"] for name, m in listed.items()} == {
         "image_classifier": "image-classifier", "face_verifier": "face-verifier", "char_rnn": "char-rnn",
-        "translator": "translator", "captioner": "captioner", "memnn": "memnn"}
+        "translator": "translator", "captioner": "captioner", "memnn": "memnn", "speech": "speech"}
     assert listed["face_verifier"]["actions"] == ["identify", "verify"]
 
 
@@ -59,11 +59,13 @@ def test_each_task_answers_its_verb(client, images):
     answered = client.post("/models/memnn/answer", json={"story": "bilbo went to the cave .\nfrodo went to the shire .",
                                                           "question": "where is bilbo ?"}).json()
     assert answered["sentences"] == ["bilbo went to the cave .", "frodo went to the shire ."] and len(answered["hops"]) == 3
+    heard = client.post("/models/speech/predict", files={"clips": ("seven.wav", spoken_digit())}, data={"top_k": 2}).json()
+    assert heard["transcript"] in [str(d) for d in range(10)] and len(heard["alternatives"]) == 2 and heard["cut"] is False
 
 
 def test_every_page_is_served_from_the_machine(client):
     index = client.get("/").text
-    for name in ("image_classifier", "face_verifier", "char_rnn", "translator", "captioner", "memnn"):
+    for name in ("image_classifier", "face_verifier", "char_rnn", "translator", "captioner", "memnn", "speech"):
         assert f'href="/models/{name}"' in index
         page = client.get(f"/models/{name}")
         assert page.status_code == 200 and "<form" in page.text
@@ -72,6 +74,7 @@ def test_every_page_is_served_from_the_machine(client):
     api = client.get("/api").text
     assert "POST /models/memnn/answer" in api and "POST /models/face_verifier/verify" in api
     assert "/models/captioner/caption" in client.get("/openapi.json").json()["paths"]
+    assert 'audioField("clips")' in client.get("/models/speech").text  # an upload and the microphone (tests/serve/test_browser.py)
 
 
 def test_bad_input_is_a_one_line_4xx_and_the_server_keeps_serving(client, images):
@@ -81,6 +84,8 @@ def test_bad_input_is_a_one_line_4xx_and_the_server_keeps_serving(client, images
     one_line_error(client.post("/models/image_classifier/predict", files={"other": ("d.png", images["digit"])}), 422, "image")
     one_line_error(client.post("/models/image_classifier/predict", files={"image": ("e.png", b"")}), 400, "empty")
     one_line_error(client.post("/models/face_verifier/verify", files={"first": ("a.png", images["face"])}), 422, "second")
+    one_line_error(client.post("/models/speech/predict", files={"clips": ("notes.wav", b"not a recording")}), 400, "Not a readable audio file")
+    one_line_error(client.post("/models/speech/predict", files={"clips": ("hush.wav", spoken_digit(silent=True))}), 400, "is silent")
     one_line_error(client.post("/models/nobody/predict"), 404, "No model named 'nobody'")
     one_line_error(client.get("/models/nobody"), 404, "No model named 'nobody'")
     one_line_error(client.post("/models/memnn/translate"), 404, "has no action 'translate'")

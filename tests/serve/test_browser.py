@@ -1,6 +1,9 @@
 """A real browser uses a model's page: headless Chromium (Debian's chromium and chromium-driver,
-installed by .ci/run) uploads an image to the ImageClassifier page and reads the label."""
+installed by .ci/run) uploads an image to the ImageClassifier page and reads the label, and
+records a spoken digit on the SpeechRecognizer page through Chromium's fake microphone (a WAV
+file played as the capture device) and reads the transcript."""
 
+import base64
 import shutil
 import socket
 import threading
@@ -20,12 +23,12 @@ def free_port():
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(served_models):
+def serving(models):
+    """Serve `models` on a free local port in a thread; yields the base URL."""
     import uvicorn
 
     port = free_port()
-    config = uvicorn.Config(create_app({"digits": served_models["image_classifier"]}), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(create_app(models), host="127.0.0.1", port=port, log_level="warning")
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
@@ -39,15 +42,37 @@ def server(served_models):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def server(served_models):
+    yield from serving({"digits": served_models["image_classifier"], "spoken": served_models["speech"]})
+
+
+def chromium(*arguments):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1100,900"):
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1100,900", *arguments):
         options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    return webdriver.Chrome(service=Service(DRIVER), options=options)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = chromium()
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def listening_browser(tmp_path_factory):
+    """Chromium whose microphone plays a spoken digit (its fake capture device, allowed without asking)."""
+    from tests.serve.conftest import spoken_digit
+
+    voice = tmp_path_factory.mktemp("voice") / "digit.wav"
+    voice.write_bytes(spoken_digit())
+    driver = chromium("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                      f"--use-file-for-fake-audio-capture={voice}", "--autoplay-policy=no-user-gesture-required")
     yield driver
     driver.quit()
 
@@ -71,3 +96,29 @@ def test_a_person_classifies_an_image_on_the_page(server, browser, served_models
     browser.find_element(By.CSS_SELECTOR, "#form button[type=submit]").click()
     label = WebDriverWait(browser, 30).until(expected_conditions.presence_of_element_located((By.ID, "top-label"))).text
     assert label == served_models["image_classifier"].predict(str(image))[0]["label"]
+
+
+def test_a_person_records_a_word_with_the_microphone_and_reads_what_was_heard(server, listening_browser, served_models):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser = listening_browser
+    browser.get(f"{server}/models/spoken")
+    assert "SpeechRecognizer" in browser.page_source
+    record = browser.find_element(By.ID, "clips-record")
+    record.click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "clips-status").text == "recording...")
+    time.sleep(1.5)
+    record.click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "clips-status").text.startswith("recorded"))
+    recorded = base64.b64decode(browser.execute_async_script("""const done = arguments[arguments.length - 1];
+        const file = document.getElementById('clips').files[0];
+        file.arrayBuffer().then(buffer => { const bytes = new Uint8Array(buffer); let text = '';
+          for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode(...bytes.subarray(i, i + 8192));
+          done(btoa(text)); });"""))
+    browser.find_element(By.CSS_SELECTOR, "#form button[type=submit]").click()
+    heard = WebDriverWait(browser, 30).until(expected_conditions.presence_of_element_located((By.ID, "transcript"))).text
+    answer = served_models["speech"].predict(recorded)[0]
+    assert answer["seconds"] > 1.0  # the recording holds the digit the fake microphone played
+    assert heard == answer["transcript"] and len(browser.find_elements(By.CSS_SELECTOR, "#result table.scores tr")) == 3

@@ -1,0 +1,173 @@
+"""SpeechRecognizer benchmarks (issue 38) on the Free Spoken Digit Dataset (`../shared/data/fsdd`).
+
+    python benchmarks/speech.py accuracy  DATA [--seeds 0]   own split: indices 0-4 test, 5-49 train
+    python benchmarks/speech.py speakers  DATA [--seed 0]    leave one speaker out, all five rounds
+    python benchmarks/speech.py connected DATA [--seed 0]    connected digits (3-7 words), CTC: WER
+    python benchmarks/speech.py baseline  DATA               MFCC statistics + scikit-learn, both splits
+    python benchmarks/speech.py overhead  DATA [--rounds 3]  epoch time against plain Keras, same model
+
+DATA is the folder of `{digit}_{speaker}_{index}.wav` files (fsdd/recordings). The toolkit reads
+the splits as CSV manifests of path and label written to a temporary folder, as a user's corpus
+would come. Every line printed is JSON; the last one is the summary.
+"""
+
+import argparse
+import csv
+import json
+import os
+import statistics
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from timing import EpochTimer, clocked, interleaved, median_of  # noqa: E402
+
+from deeptoolkit import SpeechRecognizer  # noqa: E402
+
+VERBOSE = [0]
+SPEAKERS = ("jackson", "lucas", "nicolas", "theo", "yweweler")
+
+
+def recordings(folder):
+    """[(path, digit, speaker, index)] of the FSDD folder, by name."""
+    rows = []
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".wav"):
+            digit, speaker, index = name[:-4].split("_")
+            rows.append((os.path.join(folder, name), digit, speaker, int(index)))
+    return rows
+
+
+def manifest(rows, path):
+    """Write a CSV manifest (path, transcript) of `rows`; return its path."""
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["path", "transcript"])
+        writer.writerows((row[0], row[1]) for row in rows)
+    return path
+
+
+def own_split(rows):
+    return [r for r in rows if r[3] >= 5], [r for r in rows if r[3] < 5]
+
+
+def fit_and_score(train, test, seed, work, **options):
+    asr = SpeechRecognizer(seed=seed, **options)
+    _, wall, cpu = clocked(lambda: asr.fit(manifest(train, os.path.join(work, "train.csv")), verbose=VERBOSE[0]))
+    metrics = asr.evaluate(manifest(test, os.path.join(work, "test.csv")))
+    return asr, metrics, {"epochs": len(asr.history["loss"]), "train_wall_s": round(wall, 1), "train_cpu_s": round(cpu, 1)}
+
+
+def accuracy(args):
+    train, test = own_split(recordings(args.data))
+    results = []
+    with tempfile.TemporaryDirectory() as work:
+        for seed in args.seeds:
+            _, metrics, timing = fit_and_score(train, test, seed, work)
+            results.append({"seed": seed, "accuracy": metrics["accuracy"], "test_clips": metrics["examples"], **timing})
+            print(json.dumps(results[-1]), flush=True)
+    print(json.dumps({"split": "own (indices 0-4 test)", "mean_accuracy": statistics.mean(r["accuracy"] for r in results),
+                      "min_accuracy": min(r["accuracy"] for r in results)}))
+
+
+def speakers(args):
+    rows = recordings(args.data)
+    results = []
+    with tempfile.TemporaryDirectory() as work:
+        for speaker in SPEAKERS:
+            _, metrics, timing = fit_and_score([r for r in rows if r[2] != speaker], [r for r in rows if r[2] == speaker],
+                                               args.seed, work)
+            results.append({"held_out_speaker": speaker, "accuracy": metrics["accuracy"], **timing})
+            print(json.dumps(results[-1]), flush=True)
+    worst = min(results, key=lambda r: r["accuracy"])
+    print(json.dumps({"split": "leave one speaker out", "mean_accuracy": statistics.mean(r["accuracy"] for r in results),
+                      "worst_speaker": worst["held_out_speaker"], "worst_accuracy": worst["accuracy"], "seed": args.seed}))
+
+
+# ---------------------------------------------------------------------------- plain Keras
+def reference_run(clips, labels, epochs, seed=0, batch_size=32, rate=16000):
+    """The same word model trained in plain Keras as a practitioner would: every clip decoded and
+    resampled up front (scipy), a tf.data pipeline of the arrays bucketed by length, Adam with
+    the same schedule, no validation split. Returns (EpochTimer, model)."""
+    import tensorflow as tf
+    from scipy.signal import resample
+
+    from deeptoolkit.models.speech import word_model
+    from deeptoolkit.tasks.optimizers import warmup_cosine
+
+    keras.utils.set_random_seed(seed)
+    audio = [resample(c.samples, int(round(len(c.samples) * rate / c.rate))).astype("float32") for c in clips]
+    names = sorted(set(labels))
+    targets = np.array([names.index(label) for label in labels], "int32")
+
+    def examples():
+        for samples, target in zip(audio, targets):
+            yield (samples, np.int32(len(samples))), target
+
+    spec = ((tf.TensorSpec((None,), tf.float32), tf.TensorSpec((), tf.int32)), tf.TensorSpec((), tf.int32))
+    lengths = np.array([len(a) for a in audio])
+    edges = [int(e) + 1 for e in np.unique(np.percentile(lengths, [100 * k / 6 for k in range(1, 6)]).astype(int))]
+    dataset = (tf.data.Dataset.from_generator(examples, output_signature=spec).shuffle(len(audio), seed=seed)
+               .bucket_by_sequence_length(lambda x, y: x[1], edges, [batch_size] * (len(edges) + 1)).prefetch(tf.data.AUTOTUNE))
+    model = word_model(len(names), sample_rate=rate, seed=seed)
+    steps = -(-len(audio) // batch_size) * epochs
+    model.compile(keras.optimizers.AdamW(warmup_cosine(3e-3, steps, warmup_fraction=0.05), weight_decay=1e-3, clipnorm=5.0),
+                  "sparse_categorical_crossentropy", metrics=["accuracy"])
+    timer = EpochTimer()
+    model.fit(dataset, epochs=epochs, callbacks=[timer], verbose=0)
+    return timer, model
+
+
+def toolkit_run(data, epochs, seed=0):
+    """The toolkit on the same data and model, no validation split (as the reference). Returns (EpochTimer, task)."""
+    timer = EpochTimer()
+    asr = SpeechRecognizer(seed=seed, epochs=epochs, validation_split=0, patience=0)
+    asr.fit(data, callbacks=[timer], verbose=0)
+    return timer, asr
+
+
+def overhead(args):
+    """Epoch wall and CPU seconds, toolkit / plain Keras, interleaved rounds on the own split's training clips."""
+    from deeptoolkit.data.audio import read_clip
+
+    train, _ = own_split(recordings(args.data))
+    clips = [read_clip(row[0]) for row in train]
+    with tempfile.TemporaryDirectory() as work:
+        path = manifest(train, os.path.join(work, "train.csv"))
+
+        def contender(run):
+            def once():
+                timer, _ = run()
+                keras.backend.clear_session()
+                wall, cpu = timer.steady()
+                return {"epoch_wall_s": round(wall, 3), "epoch_cpu_s": round(cpu, 3)}
+            return once
+
+        results = interleaved({"toolkit": contender(lambda: toolkit_run(path, args.epochs)),
+                               "plain_keras": contender(lambda: reference_run(clips, [r[1] for r in train], args.epochs))},
+                              args.rounds)
+    medians = {name: {key: median_of(runs, key) for key in runs[0]} for name, runs in results.items()}
+    print(json.dumps({"clips": len(train), "epochs": args.epochs, "rounds": args.rounds, **medians,
+                      "ratio_wall": round(medians["toolkit"]["epoch_wall_s"] / medians["plain_keras"]["epoch_wall_s"], 3),
+                      "ratio_cpu": round(medians["toolkit"]["epoch_cpu_s"] / medians["plain_keras"]["epoch_cpu_s"], 3)}))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("experiment", choices=["accuracy", "speakers", "connected", "baseline", "overhead"])
+    parser.add_argument("data", help="the fsdd/recordings folder")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=4, help="epochs per timed run (overhead)")
+    parser.add_argument("--verbose", type=int, default=0, help="Keras's progress lines (2: one per epoch)")
+    args = parser.parse_args()
+    VERBOSE[0] = args.verbose
+    globals()[args.experiment](args)
+
+
+if __name__ == "__main__":
+    main()
