@@ -49,7 +49,9 @@ def inputs(folder):
     import numpy as np
     from PIL import Image
 
-    from deeptoolkit.data import shape_scenes, story_world, synthetic_faces
+    from scipy.io import wavfile
+
+    from deeptoolkit.data import shape_scenes, spoken_digits, story_world, synthetic_faces
 
     def image(name, array):
         path = os.path.join(folder, name)
@@ -63,12 +65,16 @@ def inputs(folder):
     with open(story, "w", encoding="utf-8") as handle:
         handle.write("\n".join(story_world.generate_babi_lines(5, seed=1)) + "\n")
     faces, _ = synthetic_faces.photos(synthetic_faces.people(1, seed=5), 1, seed=5)
+    clip = spoken_digits.split()[1][0][7]
+    spoken = os.path.join(folder, "seven.wav")
+    wavfile.write(spoken, clip.rate, np.round(clip.samples * 32767).astype("int16"))
     return {"image-classifier": image("digit.png", np.random.default_rng(0).integers(0, 255, (8, 8))),
             "face-verifier": image("face.png", faces[0]),
             "char-rnn": "the cat ",
             "translator": sentences,
             "captioner": image("scene.png", shape_scenes.generate_scenes(1, seed=7)[0][0]),
-            "memnn": story}
+            "memnn": story,
+            "speech": spoken}
 
 
 def model_of(task):

@@ -53,6 +53,10 @@ def tiny_models(folder):
 
 def workloads(models, folder):
     """{name: (direct(), request(client))}: the same work, called in Python and over HTTP."""
+    from scipy.io import wavfile
+
+    from deeptoolkit.data import spoken_digits
+
     rng = np.random.default_rng(0)
     loads = {}
     for name, task in models.items():
@@ -80,6 +84,14 @@ def workloads(models, folder):
         elif kind == "Translator":
             loads[name] = (lambda t=task: t.translate("i like the small cat ."),
                            lambda c, n=name: c.post(f"/models/{n}/translate", json={"sentence": "i like the small cat ."}))
+        elif kind == "SpeechRecognizer":
+            clip = spoken_digits.split()[1][0][7]
+            path = os.path.join(folder, f"{name}.wav")
+            wavfile.write(path, clip.rate, np.round(clip.samples * 32767).astype("int16"))
+            with open(path, "rb") as handle:
+                data = handle.read()
+            loads[name] = (lambda t=task, p=path: t.predict(p)[0],
+                           lambda c, n=name, d=data: c.post(f"/models/{n}/predict", files={"clips": ("c.wav", d)}))
         elif kind == "MemNN":
             loads[name] = (lambda t=task: t.answer(STORY, "where is the ring ?"),
                            lambda c, n=name: c.post(f"/models/{n}/answer", json={"story": STORY, "question": "where is the ring ?"}))

@@ -28,6 +28,7 @@ from timing import EpochTimer, clocked, interleaved, median_of  # noqa: E402
 from deeptoolkit import SpeechRecognizer  # noqa: E402
 
 VERBOSE = [0]
+OPTIONS = {}  # constructor options other than the defaults (--option name=value)
 SPEAKERS = ("jackson", "lucas", "nicolas", "theo", "yweweler")
 
 
@@ -55,7 +56,7 @@ def own_split(rows):
 
 
 def fit_and_score(train, test, seed, work, **options):
-    asr = SpeechRecognizer(seed=seed, **options)
+    asr = SpeechRecognizer(seed=seed, **{**OPTIONS, **options})
     _, wall, cpu = clocked(lambda: asr.fit(manifest(train, os.path.join(work, "train.csv")), verbose=VERBOSE[0]))
     metrics = asr.evaluate(manifest(test, os.path.join(work, "test.csv")))
     return asr, metrics, {"epochs": len(asr.history["loss"]), "train_wall_s": round(wall, 1), "train_cpu_s": round(cpu, 1)}
@@ -77,14 +78,92 @@ def speakers(args):
     rows = recordings(args.data)
     results = []
     with tempfile.TemporaryDirectory() as work:
-        for speaker in SPEAKERS:
+        for speaker in args.speakers:
             _, metrics, timing = fit_and_score([r for r in rows if r[2] != speaker], [r for r in rows if r[2] == speaker],
                                                args.seed, work)
             results.append({"held_out_speaker": speaker, "accuracy": metrics["accuracy"], **timing})
             print(json.dumps(results[-1]), flush=True)
     worst = min(results, key=lambda r: r["accuracy"])
     print(json.dumps({"split": "leave one speaker out", "mean_accuracy": statistics.mean(r["accuracy"] for r in results),
-                      "worst_speaker": worst["held_out_speaker"], "worst_accuracy": worst["accuracy"], "seed": args.seed}))
+                      "worst_speaker": worst["held_out_speaker"], "worst_accuracy": worst["accuracy"], "seed": args.seed,
+                      "options": OPTIONS}))
+
+
+def connected(args):
+    """CTC on connected digits: sequences of 3-7 clips joined with pauses and noise
+    (deeptoolkit.data.connected_speech), trained from the own split's training clips and scored
+    on sequences of its test clips; then trained without one speaker and scored on sequences of
+    that speaker's clips (an unseen voice)."""
+    from deeptoolkit.data.audio import read_clip
+    from deeptoolkit.data.connected_speech import join_clips
+
+    rows = recordings(args.data)
+    clips = {row[0]: read_clip(row[0]) for row in rows}
+    options = dict(mode="sequences", width=args.width, epochs=args.epochs, seed=args.seed)
+
+    def sequences(chosen, count, seed):
+        return join_clips([clips[r[0]] for r in chosen], [r[1] for r in chosen], count, words=(3, 7), seed=seed)
+
+    def run(train_rows, test_rows, what):
+        train, train_text = sequences(train_rows, args.sequences, args.seed)
+        test, test_text = sequences(test_rows, 500, args.seed + 1)
+        asr = SpeechRecognizer(**options)
+        _, wall, cpu = clocked(lambda: asr.fit([c.samples for c in train], train_text, rate=8000, verbose=VERBOSE[0]))
+        metrics = asr.evaluate([c.samples for c in test], test_text, rate=8000)
+        row = {"test": what, "wer": round(metrics["wer"], 4), "cer": round(metrics["cer"], 4),
+               "sentence_accuracy": round(metrics["sentence_accuracy"], 4), "test_sequences": metrics["examples"],
+               "train_sequences": len(train), "epochs": len(asr.history["loss"]), "train_wall_s": round(wall, 1),
+               "train_cpu_s": round(cpu, 1), "mistakes": metrics["mistakes"][:3]}
+        print(json.dumps(row), flush=True)
+        return row
+
+    train, test = own_split(rows)
+    rows_out = [run(train, test, "own split test clips")]
+    if args.speaker != "none":
+        rows_out.append(run([r for r in rows if r[2] != args.speaker], [r for r in rows if r[2] == args.speaker],
+                            f"unseen speaker {args.speaker}"))
+    print(json.dumps({"connected digits (3-7 words)": {r["test"]: r["wer"] for r in rows_out}, **options,
+                      "train_sequences": args.sequences}))
+
+
+def mfcc_statistics(clip, coefficients=13):
+    """A clip as the fixed-length vector a practitioner would first try: 13 MFCCs (25 ms frames
+    every 10 ms, at the clip's own rate) and their deltas, each summarised by mean and standard
+    deviation over the clip."""
+    import tensorflow as tf
+
+    rate = clip.rate
+    spectrum = tf.abs(tf.signal.stft(clip.samples, rate * 25 // 1000, rate // 100, fft_length=512))
+    mel = tf.tensordot(spectrum ** 2, tf.signal.linear_to_mel_weight_matrix(40, 257, rate, 20.0, rate / 2), 1)
+    mfcc = tf.signal.mfccs_from_log_mel_spectrograms(tf.math.log(mel + 1e-6))[:, :coefficients].numpy()
+    delta = np.diff(mfcc, axis=0) if len(mfcc) > 1 else np.zeros_like(mfcc)
+    return np.concatenate([mfcc.mean(0), mfcc.std(0), delta.mean(0), delta.std(0)])
+
+
+def baseline(args):
+    """MFCC statistics with a scikit-learn SVM (RBF) and logistic regression, on the own split and leaving out each speaker."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    from deeptoolkit.data.audio import read_clip
+
+    rows = recordings(args.data)
+    features = np.stack([mfcc_statistics(read_clip(row[0])) for row in rows])
+    labels = np.array([row[1] for row in rows])
+    models = {"svm_rbf": lambda: make_pipeline(StandardScaler(), SVC(C=10)),
+              "logistic_regression": lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))}
+    splits = {"own split": [np.array([row[3] >= 5 for row in rows])]}
+    splits["leave one speaker out"] = [np.array([row[2] != speaker for row in rows]) for speaker in SPEAKERS]
+    summary = {}
+    for name, make in models.items():
+        for split, masks in splits.items():
+            scores = [float(np.mean(make().fit(features[m], labels[m]).predict(features[~m]) == labels[~m])) for m in masks]
+            summary[f"{name}, {split}"] = {"mean_accuracy": round(statistics.mean(scores), 4), "worst": round(min(scores), 4),
+                                           "per_round": [round(x, 4) for x in scores]}
+            print(json.dumps({name: split, **summary[f"{name}, {split}"]}), flush=True)
+    print(json.dumps(summary))
 
 
 # ---------------------------------------------------------------------------- plain Keras
@@ -162,10 +241,17 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=4, help="epochs per timed run (overhead)")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs (overhead: per timed run, 4; connected: 30)")
+    parser.add_argument("--width", type=int, default=1, help="connected: the model's width")
+    parser.add_argument("--sequences", type=int, default=2000, help="connected: training sequences")
+    parser.add_argument("--speaker", default="theo", help="connected: the unseen speaker (none: skip)")
+    parser.add_argument("--speakers", nargs="+", default=list(SPEAKERS), help="speakers: the ones left out in turn")
+    parser.add_argument("--option", action="append", default=[], help="NAME=VALUE: a constructor option (JSON value)")
     parser.add_argument("--verbose", type=int, default=0, help="Keras's progress lines (2: one per epoch)")
     args = parser.parse_args()
     VERBOSE[0] = args.verbose
+    OPTIONS.update((name, json.loads(value)) for name, value in (item.split("=", 1) for item in args.option))
+    args.epochs = args.epochs or (30 if args.experiment == "connected" else 4)
     globals()[args.experiment](args)
 
 

@@ -1,9 +1,10 @@
 """The figure of what a speech model hears in one clip: the waveform on top, the log-mel
-spectrogram under it, and under that each word's probability frame by frame (where a CTC
-model emits each word, or where a word model finds its evidence), on one time axis."""
+spectrogram under it, and under that, frame by frame, where each word is heard (a CTC model's
+probabilities; a word model's Grad-CAM over time), on one time axis."""
 
 import numpy as np
 
+from deeptoolkit.models.speech import HOP_MS
 from deeptoolkit.plots import _save, plt
 
 # Words drawn as their own line at most; the rest are summed into "others".
@@ -11,8 +12,9 @@ SHOWN_WORDS = 8
 
 
 def inspection(clip, log_mel, probabilities, step, labels, found, path):
-    """`clip` (a Clip), its log-mel (frames, mels), `probabilities` (output frames, classes; CTC's
-    blank first for a sequence model), `step` seconds per output frame, the model's `labels`,
+    """`clip` (a Clip: what the model hears, at its rate, silent ends trimmed), its log-mel
+    (frames, mels), `probabilities` (output frames, classes; CTC's blank first for a sequence
+    model; a word model's evidence), `step` seconds per output frame, the model's `labels`,
     and `found` (inspect()'s answer: the transcript and where each word is heard)."""
     blank = probabilities.shape[1] == len(labels) + 1
     words = probabilities[:, 1:] if blank else probabilities
@@ -20,13 +22,13 @@ def inspection(clip, log_mel, probabilities, step, labels, found, path):
     seconds = np.arange(len(clip.samples)) / clip.rate
     axes[0].plot(seconds, clip.samples, linewidth=0.5, color="#1a5fb4")
     axes[0].set_ylabel("amplitude")
-    axes[0].set_title(f"{clip.name}: heard \"{found['transcript']}\" ({clip.seconds:.2f} s, {clip.rate} Hz)")
-    hop = clip.seconds / max(1, len(log_mel))
+    axes[0].set_title(f"{clip.name}: heard \"{found['transcript']}\" ({clip.seconds:.2f} s heard, at {clip.rate} Hz)")
+    hop = HOP_MS / 1000
     axes[1].imshow(log_mel.T, origin="lower", aspect="auto", cmap="magma", extent=[0, len(log_mel) * hop, 0, log_mel.shape[1]])
     axes[1].set_ylabel("mel band")
     axes[1].set_title("log-mel spectrogram (normalised over the clip)")
     times = (np.arange(len(words)) + 0.5) * step
-    shown = np.argsort(words.max(axis=0))[::-1][:SHOWN_WORDS]
+    shown = [index for index in np.argsort(words.max(axis=0))[::-1][:SHOWN_WORDS] if words[:, index].max() > 0.01]
     for index in sorted(shown):
         axes[2].plot(times, words[:, index], label=str(labels[index]), linewidth=1.6)
     if blank:
@@ -38,7 +40,7 @@ def inspection(clip, log_mel, probabilities, step, labels, found, path):
     axes[2].set_ylabel("probability")
     axes[2].set_xlabel("time (s)")
     axes[2].set_title("where each word is heard: CTC's frame-by-frame probabilities" if blank else
-                      "each word's probability from each frame alone (the word model's evidence over time)")
+                      "where the model finds its likeliest words: Grad-CAM over time, each peak at the word's probability")
     axes[2].legend(loc="upper right", fontsize=8, ncol=min(len(shown) + blank, 6))
     axes[2].set_xlim(0, max(clip.seconds, len(words) * step))
     return _save(figure, path)

@@ -1,6 +1,6 @@
 """Clips as tf.data pipelines: WAV files decoded and every clip resampled to the model's rate
 inside tf.data (band-limited, by the FFT: no aliasing when going down, no images when going up),
-cut at the model's longest clip, and batched with zero padding and each clip's length, which the
+its silent ends trimmed, cut at the model's longest clip, and batched with zero padding and each clip's length, which the
 model turns into a frame mask (training batches group clips of about one length)."""
 
 import numpy as np
@@ -14,15 +14,47 @@ def resample(samples, rate, target):
     new length (what scipy.signal.resample does), with TensorFlow's own FFT."""
     n = tf.shape(samples)[0]
     n_out = tf.maximum(1, tf.cast(tf.round(tf.cast(n, tf.float64) * target / tf.cast(rate, tf.float64)), tf.int32))
+    return tf.cond(tf.equal(rate, target), lambda: samples, lambda: resized(samples, n_out))
 
-    def changed():
-        spectrum = tf.signal.rfft(samples, fft_length=[n])
-        bins = n_out // 2 + 1
-        kept = spectrum[: tf.minimum(bins, tf.shape(spectrum)[0])]
-        padded = tf.pad(kept, [[0, bins - tf.shape(kept)[0]]])
-        return tf.signal.irfft(padded, fft_length=[n_out]) * (tf.cast(n_out, tf.float32) / tf.cast(n, tf.float32))
 
-    return tf.cond(tf.equal(rate, target), lambda: samples, changed)
+def resized(samples, n_out):
+    """`samples` band-limited to `n_out` samples over the same time (the FFT's resampling)."""
+    n = tf.shape(samples)[0]
+    spectrum = tf.signal.rfft(samples, fft_length=[n])
+    bins = n_out // 2 + 1
+    kept = spectrum[: tf.minimum(bins, tf.shape(spectrum)[0])]
+    padded = tf.pad(kept, [[0, bins - tf.shape(kept)[0]]])
+    return tf.signal.irfft(padded, fft_length=[n_out]) * (tf.cast(n_out, tf.float32) / tf.cast(n, tf.float32))
+
+
+def speed_perturbed(dataset, spread, max_samples, seed=None):
+    """Each (audio, length) played at a random speed within 1 +- `spread` every epoch (tempo and
+    pitch together, Kaldi's speed perturbation: more speakers and speaking rates from the same
+    clips), cut to `max_samples`."""
+    def perturb(clip, target):
+        audio, length = clip
+        factor = tf.random.uniform([], 1.0 - spread, 1.0 + spread, seed=seed)
+        n_out = tf.maximum(1, tf.cast(tf.round(tf.cast(length, tf.float32) / factor), tf.int32))
+        audio = resized(audio, n_out)[:max_samples]
+        return (audio, tf.shape(audio)[0]), target
+
+    return dataset.map(perturb, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def trim_silence(samples, rate, top_db=40.0, margin_seconds=0.05):
+    """`samples` without the leading and trailing stretches quieter than `top_db` under the clip's
+    loudest 10 ms (keeping `margin_seconds` around the sound): what a microphone records before
+    and after a word, which trimmed training clips never had."""
+    samples = tf.convert_to_tensor(samples, tf.float32)
+    hop = tf.maximum(1, rate // 100)
+    padded = tf.pad(samples, [[0, (hop - tf.shape(samples)[0] % hop) % hop]])
+    energy = tf.reduce_mean(tf.square(tf.reshape(padded, [-1, hop])), axis=1)
+    loud = tf.where(energy >= tf.reduce_max(energy) * 10.0 ** (-top_db / 10))[:, 0]
+    margin = tf.cast(tf.cast(rate, tf.float32) * margin_seconds, tf.int64)
+    hop = tf.cast(hop, tf.int64)
+    start = tf.maximum(loud[0] * hop - margin, 0)
+    end = tf.minimum((loud[-1] + 1) * hop + margin, tf.cast(tf.shape(samples)[0], tf.int64))
+    return samples[start:end]
 
 
 def _decoded(path):
@@ -55,9 +87,10 @@ def rows(arrays, dtype):
 
 
 def at_rate(clips, target_rate, max_samples):
-    """(audio at `target_rate`, its length) of each (samples, rate), cut to `max_samples`."""
+    """(audio at `target_rate`, its length) of each (samples, rate), its silent ends trimmed and
+    cut to `max_samples`."""
     def prepare(samples, rate):
-        audio = resample(samples, rate, target_rate)[:max_samples]
+        audio = trim_silence(resample(samples, rate, target_rate), target_rate)[:max_samples]
         return audio, tf.shape(audio)[0]
 
     return clips.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)

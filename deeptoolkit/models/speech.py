@@ -9,10 +9,13 @@ the recurrent layers and CTC respect.
   bidirectional GRUs (the review's recurrent nets for speech), per-frame logits for CTC.
 """
 
+import math
+
 import keras
 from keras import layers, ops
 
 FRAME_MS, HOP_MS = 25, 10
+TOP_DB = 80
 # Time steps per output frame of the sequence model (its two 2x2 poolings).
 SEQUENCE_STRIDE = 4
 WORD_STRIDE = 8
@@ -25,13 +28,15 @@ def hop_samples(sample_rate):
 @keras.saving.register_keras_serializable(package="deeptoolkit")
 class LogMelFrontEnd(layers.Layer):
     """(audio (B, N), lengths (B,)) -> (log-mel (B, T, mels), frame mask (B, T)): 25 ms frames
-    every 10 ms, normalised to zero mean and unit variance over the clip's own frames and bands
-    (which takes out the recording's level and keeps the spectrum's shape), padding frames zero."""
+    every 10 ms, floored at 80 dB under the clip's peak and normalised to zero mean and unit
+    variance over the clip's own frames and bands (which takes out the recording's level and keeps
+    the spectrum's shape), padding frames zero."""
 
-    def __init__(self, sample_rate=16000, n_mels=40, **kwargs):
+    def __init__(self, sample_rate=16000, n_mels=40, normalize="clip", **kwargs):
         kwargs.setdefault("dtype", "float32")  # spectra and logs stay in float32 under mixed precision
         super().__init__(**kwargs)
         self.sample_rate, self.n_mels = int(sample_rate), int(n_mels)
+        self.normalize = normalize
         frame = self.sample_rate * FRAME_MS // 1000
         self.hop = hop_samples(self.sample_rate)
         self.mel = layers.MelSpectrogram(fft_length=1 << (frame - 1).bit_length(), sequence_stride=self.hop, sequence_length=frame,
@@ -43,12 +48,19 @@ class LogMelFrontEnd(layers.Layer):
         self.built = True
 
     def call(self, audio, lengths):
-        features = ops.log(ops.transpose(self.mel(ops.cast(audio, "float32")), (0, 2, 1)) + 1e-6)
+        features = ops.log(ops.transpose(self.mel(ops.cast(audio, "float32")), (0, 2, 1)) + 1e-10)
         frames = 1 + ops.cast(lengths, "int32") // self.hop
         mask = ops.cast(ops.arange(ops.shape(features)[1])[None, :] < frames[:, None], "float32")
         weights = mask[:, :, None]
+        # Nothing quieter than 80 dB under the clip's loudest: bands a low sample rate leaves empty
+        # sit at that floor, as silence does, instead of stretching the scale.
+        loudest = ops.max(features * weights - (1.0 - weights) * 1e4, axis=(1, 2), keepdims=True)
+        features = ops.maximum(features, loudest - TOP_DB * math.log(10) / 10)
         count = ops.maximum(ops.sum(weights, axis=(1, 2), keepdims=True) * self.n_mels, 1.0)
-        mean = ops.sum(features * weights, axis=(1, 2), keepdims=True) / count
+        if self.normalize == "band":  # each band's mean over the clip: the microphone's colouring taken out
+            mean = ops.sum(features * weights, axis=1, keepdims=True) / ops.maximum(ops.sum(weights, axis=1, keepdims=True), 1.0)
+        else:
+            mean = ops.sum(features * weights, axis=(1, 2), keepdims=True) / count
         variance = ops.sum(ops.square(features - mean) * weights, axis=(1, 2), keepdims=True) / count
         return (features - mean) * ops.rsqrt(variance + 1e-3) * weights, mask
 
@@ -58,21 +70,27 @@ class LogMelFrontEnd(layers.Layer):
                 keras.KerasTensor((audio.shape[0], frames), "float32"))
 
     def get_config(self):
-        return {**super().get_config(), "sample_rate": self.sample_rate, "n_mels": self.n_mels}
+        return {**super().get_config(), "sample_rate": self.sample_rate, "n_mels": self.n_mels, "normalize": self.normalize}
 
 
 @keras.saving.register_keras_serializable(package="deeptoolkit")
 class SpecAugment(layers.Layer):
-    """SpecAugment's masking (Park et al. 2019) while training: `frequency_masks` bands of up to
+    """SpecAugment (Park et al. 2019) while training, each clip its own: the mel axis stretched or
+    squeezed by a random factor within 1 +- `warp` (vocal tract length perturbation: a longer or
+    shorter voice, so that a few speakers stand for more), then `frequency_masks` bands of up to
     `frequency_width` mel bins and `time_masks` spans of up to `time_fraction` of the frames set
-    to zero (the normalised mean), each clip its own; nothing at inference."""
+    to zero (the normalised mean); nothing at inference."""
 
-    def __init__(self, frequency_masks=2, frequency_width=6, time_masks=2, time_fraction=0.1, seed=None, **kwargs):
+    def __init__(self, frequency_masks=2, frequency_width=6, time_masks=2, time_fraction=0.1, warp=0.1, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.frequency_masks, self.frequency_width = frequency_masks, frequency_width
         self.time_masks, self.time_fraction = time_masks, time_fraction
+        self.warp = warp
         self.seed = seed
         self.generator = keras.random.SeedGenerator(seed)
+
+    def _uniform(self, batch):
+        return keras.random.uniform((batch, 1), 0, 1, seed=self.generator)
 
     def _spans(self, size, count, widest, batch):
         """A (B, size) float mask with `count` random spans of up to `widest` set to 0."""
@@ -80,15 +98,28 @@ class SpecAugment(layers.Layer):
         positions = ops.arange(size, dtype="float32")[None, :]
         size = ops.cast(size, "float32")
         for _ in range(count):
-            width = ops.floor(keras.random.uniform((batch, 1), 0, 1, seed=self.generator) * (widest + 1))
-            start = ops.floor(keras.random.uniform((batch, 1), 0, 1, seed=self.generator) * ops.maximum(size - width, 1.0))
+            width = ops.floor(self._uniform(batch) * (widest + 1))
+            start = ops.floor(self._uniform(batch) * ops.maximum(size - width, 1.0))
             keep = keep * ops.cast((positions < start) | (positions >= start + width), "float32")
         return keep
+
+    def _warped(self, features, batch, bins):
+        """Each clip's mel axis resampled at positions bin / factor (linear interpolation)."""
+        factor = 1.0 + self.warp * (2.0 * self._uniform(batch) - 1.0)
+        top = ops.cast(bins - 1, "float32")
+        source = ops.minimum(ops.arange(bins, dtype="float32")[None, :] / factor, top)
+        low = ops.cast(ops.floor(source), "int32")
+        high = ops.minimum(low + 1, bins - 1)
+        weight = ops.cast((source - ops.floor(source))[:, None, :], features.dtype)
+        pick = lambda index: ops.take_along_axis(features, ops.broadcast_to(index[:, None, :], ops.shape(features)), axis=2)  # noqa: E731
+        return pick(low) * (1 - weight) + pick(high) * weight
 
     def call(self, features, training=None):
         if not training:
             return features
         batch, frames, bins = ops.shape(features)[0], ops.shape(features)[1], ops.shape(features)[2]
+        if self.warp:
+            features = self._warped(features, batch, bins)
         widest_time = ops.floor(ops.cast(frames, "float32") * self.time_fraction)
         keep_bins = self._spans(bins, self.frequency_masks, self.frequency_width, batch)
         keep_frames = self._spans(frames, self.time_masks, widest_time, batch)
@@ -96,7 +127,7 @@ class SpecAugment(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "frequency_masks": self.frequency_masks, "frequency_width": self.frequency_width,
-                "time_masks": self.time_masks, "time_fraction": self.time_fraction, "seed": self.seed}
+                "time_masks": self.time_masks, "time_fraction": self.time_fraction, "warp": self.warp, "seed": self.seed}
 
 
 @keras.saving.register_keras_serializable(package="deeptoolkit")
@@ -186,23 +217,25 @@ def ctc_loss(y_true, y_pred):
 def _conv_block(x, filters, pool, name):
     for index in (1, 2):
         x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv{index}")(x)
-        x = layers.BatchNormalization(name=f"{name}_norm{index}")(x)
+        # momentum 0.9: the moving statistics settle within the few dozen steps of a small data set.
+        x = layers.BatchNormalization(momentum=0.9, name=f"{name}_norm{index}")(x)
         x = layers.Activation("relu", name=f"{name}_relu{index}")(x)
     return layers.MaxPooling2D(pool, padding="same", name=f"{name}_pool")(x)
 
 
-def _front(sample_rate, n_mels, augment, seed):
+def _front(sample_rate, n_mels, augment, warp, seed, normalize):
     audio = keras.Input((None,), name="audio")
     lengths = keras.Input((), dtype="int32", name="length")
-    features, mask = LogMelFrontEnd(sample_rate, n_mels, name="log_mel")(audio, lengths)
+    features, mask = LogMelFrontEnd(sample_rate, n_mels, normalize, name="log_mel")(audio, lengths)
     if augment:
-        features = SpecAugment(seed=seed, name="spec_augment")(features)
+        features = SpecAugment(warp=warp, seed=seed, name="spec_augment")(features)
     return [audio, lengths], layers.Reshape((-1, n_mels, 1), name="as_image")(features), mask
 
 
-def word_model(num_classes, sample_rate=16000, n_mels=40, width=2, dropout=0.2, augment=True, seed=None):
+def word_model(num_classes, sample_rate=16000, n_mels=40, width=2, dropout=0.2, augment=True, warp=0.1, seed=None,
+               normalize="clip"):
     """Clips -> class probabilities; its layer "frame_features" (B, T/8, C) is what `frame_model` reads."""
-    inputs, x, mask = _front(sample_rate, n_mels, augment, seed)
+    inputs, x, mask = _front(sample_rate, n_mels, augment, warp, seed, normalize)
     for stage, filters in enumerate((16, 32, 64), start=1):
         x = _conv_block(x, filters * width, 2, f"block{stage}")
     frames = FrequencyMean(name="frame_features")(x)
@@ -212,9 +245,10 @@ def word_model(num_classes, sample_rate=16000, n_mels=40, width=2, dropout=0.2, 
     return keras.Model(inputs, outputs, name="word_model")
 
 
-def sequence_model(num_tokens, sample_rate=16000, n_mels=40, width=2, dropout=0.2, augment=True, units=128, seed=None):
+def sequence_model(num_tokens, sample_rate=16000, n_mels=40, width=2, dropout=0.2, augment=True, warp=0.1, units=128,
+                   seed=None, normalize="clip"):
     """Clips -> per-frame logits (B, T/4, num_tokens + 1) for CTC, blank = 0."""
-    inputs, x, mask = _front(sample_rate, n_mels, augment, seed)
+    inputs, x, mask = _front(sample_rate, n_mels, augment, warp, seed, normalize)
     x = _conv_block(x, 16 * width, 2, "block1")
     x = _conv_block(x, 32 * width, 2, "block2")
     x = layers.Reshape((-1, -(-n_mels // 4) * 32 * width), name="frames")(x)
@@ -226,15 +260,36 @@ def sequence_model(num_tokens, sample_rate=16000, n_mels=40, width=2, dropout=0.
     return keras.Model(inputs, BlankPadding(SEQUENCE_STRIDE, name="blank_padding")(logits, mask), name="sequence_model")
 
 
-def frame_model(model):
-    """(the clips' log-mel and mask, per-frame class probabilities (B, T', classes)) of a trained
-    model: the sequence model's softmax per frame; the word model's head applied to each frame's
-    features alone (where in the clip the evidence for each word is)."""
+def frame_evidence(model, shown=3):
+    """A function (audio, lengths) -> (log-mel, frame mask, per-output-frame evidence (B, T', classes))
+    for a trained model: a sequence model's softmax per frame (where CTC emits each word); for a
+    word model, Grad-CAM over time for its `shown` most likely words (how much each frame's
+    features push towards the word, scaled so that the word's peak is its probability)."""
+    import tensorflow as tf
+
     log_mel = model.get_layer("log_mel").output
     if "logits" in {layer.name for layer in model.layers}:
-        probabilities = layers.Softmax(dtype="float32")(model.output)
-    else:
-        frames = model.get_layer("frame_features").output
-        head = model.get_layer("classes")
-        probabilities = head(layers.Concatenate()([frames, frames]))
-    return keras.Model(model.inputs, [log_mel[0], log_mel[1], probabilities])
+        inner = keras.Model(model.inputs, [log_mel[0], log_mel[1], layers.Softmax(dtype="float32")(model.output)])
+        return lambda audio, lengths: inner([audio, lengths], training=False)
+    inner = keras.Model(model.inputs, [log_mel[0], log_mel[1], model.get_layer("frame_features").output, model.output])
+
+    def evidence(audio, lengths):
+        with tf.GradientTape(persistent=True) as tape:
+            features, mask, frames, probabilities = inner([audio, lengths], training=False)
+            best = tf.math.top_k(probabilities, k=min(shown, probabilities.shape[-1])).indices
+            scores = [tf.gather(probabilities, best[:, k], batch_dims=1) for k in range(best.shape[1])]
+        frame_mask = tf.cast(downsampled_mask(mask, WORD_STRIDE, tf.shape(frames)[1]), frames.dtype)[:, :, None]
+        maps = []
+        for score in scores:
+            gradient = tape.gradient(score, frames) * frame_mask
+            weights = tf.reduce_sum(gradient, axis=1, keepdims=True) / tf.maximum(tf.reduce_sum(frame_mask, axis=1, keepdims=True), 1.0)
+            maps.append(tf.nn.relu(tf.reduce_sum(weights * frames, axis=-1)) * frame_mask[:, :, 0])
+        del tape
+        evidence = tf.zeros(tf.concat([tf.shape(frames)[:2], tf.shape(probabilities)[-1:]], 0))
+        for k, found in enumerate(maps):
+            scaled = found / tf.maximum(tf.reduce_max(found, axis=1, keepdims=True), 1e-9) * scores[k][:, None]
+            onehot = tf.one_hot(best[:, k], tf.shape(probabilities)[-1])[:, None, :]
+            evidence += scaled[:, :, None] * onehot
+        return features, mask, evidence
+
+    return evidence

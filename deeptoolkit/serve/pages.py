@@ -60,7 +60,8 @@ async function record(name){
   const button = document.getElementById(name + '-record'), status = document.getElementById(name + '-status');
   if (recorders[name]) { recorders[name](); return; }
   let stream;
-  try { stream = await navigator.mediaDevices.getUserMedia({audio: true}); }
+  // The raw signal, as the model was trained on: no echo cancelling, noise suppression or gain control.
+  try { stream = await navigator.mediaDevices.getUserMedia({audio: {echoCancellation: false, noiseSuppression: false, autoGainControl: false}}); }
   catch (err) { status.textContent = 'No microphone: ' + err.message; return; }
   const context = new AudioContext(), source = context.createMediaStreamSource(stream);
   const node = context.createScriptProcessor(4096, 1, 1), chunks = [];

@@ -46,9 +46,16 @@ class SpeechRecognizer(Task):
         Option("unit", "What the sequence model writes: words (a closed vocabulary, such as digits) or characters.", choices=UNITS),
         Option("sample_rate", "The rate the model hears (Hz): every clip is resampled to it.", type=int, low=8000, high=48000),
         Option("n_mels", "Mel bands of the log-mel front end.", type=int, low=8, high=128),
+        Option("normalize", "How the log-mel features are normalised over each clip: clip (one mean and scale: the level "
+               "taken out) or band (each band's own mean too: the microphone's colouring taken out).", choices=("clip", "band")),
         Option("max_seconds", "The longest clip the model reads: a longer word clip is cut (and counted), a longer "
                "transcribed clip is refused (its transcript would no longer match).", type=float, low=0.1),
-        Option("spec_augment", "SpecAugment time and frequency masking while training.", type=bool),
+        Option("spec_augment", "Augment while training: SpecAugment's time and frequency masks, the warp and the speed below.",
+               type=bool),
+        Option("speed", "While training, each clip played up to this much faster or slower, every epoch anew (tempo and "
+               "pitch together); 0: none.", type=float, low=0, high=0.5),
+        Option("warp", "SpecAugment's random stretch of the mel axis, within 1 +- this (vocal tract length perturbation: "
+               "other voices from a few speakers); 0: none.", type=float, low=0, high=0.5),
         Option("width", "Filters multiplier: the convolution blocks have 16, 32 (and 64) filters times this.", type=int, low=1),
         Option("units", "GRU units per direction of the sequence model.", type=int, low=4),
         Option("dropout", "Dropout rate before the output layer.", type=float, low=0, high=1, high_open=True),
@@ -73,9 +80,9 @@ class SpeechRecognizer(Task):
     hidden_metrics = ("confusion_matrix", "class_names", "mistakes")
     metric_details = "per_label"
 
-    def __init__(self, mode="auto", unit="word", sample_rate=16000, n_mels=40, max_seconds=10.0, spec_augment=True, width=2,
-                 units=128, dropout=0.2, weight_decay=1e-3, epochs=40, batch_size=32, learning_rate=3e-3,
-                 validation_split=0.1, patience=10, min_delta=1e-3, precision="auto", distribute=None, seed=None,
+    def __init__(self, mode="auto", unit="word", sample_rate=16000, n_mels=40, normalize="clip", max_seconds=10.0,
+                 spec_augment=True, warp=0.0, speed=0.0, width=2, units=128, dropout=0.2, weight_decay=1e-3, epochs=40,
+                 batch_size=32, learning_rate=3e-3, validation_split=0.1, patience=10, min_delta=1e-3, precision="auto", distribute=None, seed=None,
                  jit_compile="auto"):
         super().__init__(**arguments(locals()))
 
@@ -166,19 +173,21 @@ class SpeechRecognizer(Task):
 
     def _dataset(self, speech_set, batch_size, shuffle=False, seed=None):
         import tensorflow as tf
-        from deeptoolkit.data.audio_pipeline import length_buckets
+        from deeptoolkit.data.audio_pipeline import length_buckets, speed_perturbed
         from deeptoolkit.data.pipeline import batched
 
-        paired = tf.data.Dataset.zip(self._audio(speech_set.clips), self._targets(speech_set.targets))
+        paired = tf.data.Dataset.zip(self._audio(speech_set.clips), self._targets(speech_set.targets)).cache()
+        if shuffle and self.config["spec_augment"] and self.config["speed"]:  # after the cache: new speeds every epoch
+            paired = speed_perturbed(paired, self.config["speed"], self._max_samples(), seed)
         lengths, edges = length_buckets(speech_set.seconds, self.state["sample_rate"], self._max_samples())
-        return batched(paired, batch_size, shuffle=shuffle, seed=seed, lengths=lengths, boundaries=edges)
+        return batched(paired, batch_size, shuffle=shuffle, seed=seed, cache=False, lengths=lengths, boundaries=edges)
 
     def _build_model(self, run):
         from deeptoolkit.models.speech import sequence_model, word_model
 
         config, state = self.config, self.state
         common = dict(sample_rate=state["sample_rate"], n_mels=config["n_mels"], width=config["width"], dropout=config["dropout"],
-                      augment=config["spec_augment"], seed=run.seed)
+                      augment=config["spec_augment"], warp=config["warp"], normalize=config["normalize"], seed=run.seed)
         if state["mode"] == "words":
             return word_model(len(state["labels"]), **common)
         return sequence_model(len(state["labels"]), units=config["units"], **common)
@@ -215,11 +224,11 @@ class SpeechRecognizer(Task):
     def _inference_function(self, frames):
         """One compiled call for batches of any size and length (no retracing per batch shape)."""
         import tensorflow as tf
-        from deeptoolkit.models.speech import frame_model
+        from deeptoolkit.models.speech import frame_evidence
 
-        model = frame_model(self.model) if frames else self.model
+        call = frame_evidence(self.model) if frames else lambda audio, lengths: self.model([audio, lengths], training=False)
         signature = [tf.TensorSpec((None, None), tf.float32), tf.TensorSpec((None,), tf.int32)]
-        return tf.function(lambda audio, lengths: model([audio, lengths], training=False), input_signature=signature)
+        return tf.function(call, input_signature=signature)
 
     def _clips(self, clips, rate=None):
         from deeptoolkit.data.speech_source import as_clips
@@ -263,13 +272,14 @@ class SpeechRecognizer(Task):
 
     def inspect(self, clip, rate=None):
         """Where in one clip the model hears each word: {"transcript", "seconds", "words": [{"word",
-        "start", "end", "probability"}]} (times in seconds), from the frame-by-frame probabilities."""
+        "start", "end", "probability"}]}, from the frame-by-frame probabilities; times in seconds of
+        what the model hears (the clip with its silent ends trimmed)."""
         from deeptoolkit.tasks.speech_decoding import emissions
 
-        clip, _, probabilities, step = self._frames(clip, rate)
-        transcript = self.predict(clip, top_k=1)[0]["transcript"]
+        heard, _, probabilities, step = self._frames(clip, rate)
+        transcript = self.predict(clip, top_k=1, rate=rate)[0]["transcript"]
         words = emissions(probabilities, self.state["labels"], self.state["mode"], step)
-        return {"transcript": transcript, "seconds": round(clip.seconds, 3), "words": words}
+        return {"transcript": transcript, "seconds": round(heard.seconds, 3), "words": words}
 
     def draw_inspection(self, clip, path, rate=None):
         """The figure of `inspect` for one clip, written to `path` (PNG): the waveform, the log-mel
@@ -281,17 +291,20 @@ class SpeechRecognizer(Task):
         return audio_plots.inspection(clip, log_mel, probabilities, step, self.state["labels"], found, path)
 
     def _frames(self, clip, rate):
-        """(the Clip, its log-mel (frames, mels), per-output-frame probabilities, seconds per output
-        frame) of one clip, padding left out."""
+        """(what the model hears of one clip: a Clip at its rate, trimmed and cut; its log-mel
+        (frames, mels); per-output-frame probabilities; seconds per output frame), padding left out."""
+        from deeptoolkit.data.audio import Clip
         from deeptoolkit.models.speech import HOP_MS
 
         clips = self._clips(clip, rate)
         if len(clips) != 1:
             raise DeeptoolkitError(f"Expected one clip. Received: {len(clips)} clips")
+        heard, _ = next(iter(self._audio(clips)))
         log_mel, mask, probabilities = self._outputs(clips, frames=True)[0]
         stride = round(len(mask) / len(probabilities))
-        heard = int(mask.sum())
-        return clips[0], log_mel[:heard], probabilities[: -(-heard // stride)], HOP_MS / 1000 * stride
+        frames = int(mask.sum())
+        return (Clip(heard.numpy(), self.state["sample_rate"], clips[0].name), log_mel[:frames],
+                probabilities[: -(-frames // stride)], HOP_MS / 1000 * stride)
 
     # ----------------------------------------------------------------- evaluation
     def evaluate(self, data=None, labels=None, beam=8, rate=None, batch_size=None):

@@ -48,11 +48,11 @@ def decode(logits, labels, unit, beam, top_k):
 def emissions(probabilities, labels, mode, step):
     """Where each word is heard in one clip, from its per-frame probabilities (T, classes):
     sequences: each run of frames whose best token is not the blank (CTC's emissions); words: the
-    span around the frame where the clip's best word is most likely. Times in seconds."""
+    frames where the evidence for the clip's word is at least half its peak. Times in seconds."""
     best = probabilities.argmax(axis=1)
     words = []
     if mode == "words":
-        label = int(probabilities.mean(axis=0).argmax())
+        label = int(probabilities.max(axis=0).argmax())
         peak = int(probabilities[:, label].argmax())
         strong = np.flatnonzero(probabilities[:, label] >= 0.5 * probabilities[peak, label])
         return [{"word": labels[label], "start": round(float(strong.min() * step), 3), "end": round(float((strong.max() + 1) * step), 3),

@@ -1,8 +1,10 @@
 """Screenshots of every model's page as a person uses it: `deeptoolkit serve` on the saved test
-models, each form filled (an upload for image inputs, the page's own example for text), sent,
-and the page with its answer written to docs/serving/TASK.png by headless Chromium.
+models, each form filled (an upload for image inputs, a recording from the microphone for audio
+inputs: Chromium's fake capture device plays one of the embedded spoken digits; the page's own
+example for text), sent, and the page with its answer written to docs/serving/TASK.png by
+headless Chromium.
 
-    python docs/serving/take_screenshots.py [--models tests/fixtures/legacy] [--out docs/serving]
+    python docs/serving/take_screenshots.py [--models tests/fixtures/legacy] [--use speech=runs/digits] [--out docs/serving]
 
 Needs chromium and chromedriver (apt-get install chromium chromium-driver) and selenium.
 """
@@ -18,10 +20,11 @@ import time
 import numpy as np
 import uvicorn
 from PIL import Image
+from scipy.io import wavfile
 
 import deeptoolkit
 from deeptoolkit import registry
-from deeptoolkit.data import shape_scenes, synthetic_faces
+from deeptoolkit.data import shape_scenes, spoken_digits, synthetic_faces
 from deeptoolkit.serve.app import create_app
 
 
@@ -58,10 +61,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default=os.path.join("tests", "fixtures", "legacy"))
     parser.add_argument("--out", default=os.path.join("docs", "serving"))
+    parser.add_argument("--use", action="append", default=[], help="TASK=PATH: show this saved model instead of the test one")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    models = {name: deeptoolkit.load(os.path.join(args.models, name.replace("-", "_") + ".dtk")) for name in registry.TASKS}
+    chosen = {name: os.path.join(args.models, name.replace("-", "_") + ".dtk") for name in registry.TASKS}
+    chosen.update(item.split("=", 1) for item in args.use)
+    models = {name: deeptoolkit.load(path) for name, path in chosen.items()}
     work = tempfile.mkdtemp(prefix="dtk-pages-")
+    voice = os.path.join(work, "voice.wav")
+    clip = spoken_digits.split()[1][0][7]
+    spoken = np.concatenate([clip.samples, np.zeros(2 * clip.rate, "float32")])  # a word, then a pause as long as the recording
+    wavfile.write(voice, clip.rate, np.round(spoken * 32767).astype("int16"))
     images = example_images(work)
     gallery = os.path.join(work, "gallery")
     for person, photo in (("ada", "face0"), ("bob", "digit")):
@@ -77,7 +87,8 @@ def main():
         time.sleep(0.1)
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1000,1400"):
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1000,1400",
+                     "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={voice}"):
         options.add_argument(argument)
     browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     try:
@@ -92,6 +103,13 @@ def main():
                         browser.execute_script("arguments[0].hidden = false", field)
                         field.send_keys(os.path.abspath(image_for(name, item.name, images)))
                         browser.execute_script("arguments[0].hidden = true; arguments[0].dispatchEvent(new Event('change'))", field)
+                    if item.kind == "audio":
+                        record = browser.find_element(By.ID, prefix + item.name + "-record")
+                        record.click()
+                        time.sleep(1.5)
+                        record.click()
+                        WebDriverWait(browser, 10).until(
+                            lambda b: b.find_element(By.ID, prefix + item.name + "-status").text.startswith("recorded"))
                 browser.find_element(By.CSS_SELECTOR, f"#{form} button[type=submit]").click()
                 result = "result" if index == 0 else f"{verb.name}-result"
                 WebDriverWait(browser, 60).until(

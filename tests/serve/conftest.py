@@ -27,13 +27,14 @@ def png(array):
     return buffer.getvalue()
 
 
-def spoken_digit(silent=False, index=7):
-    """WAV bytes of one of the embedded test voices' spoken digits (or of silence as long)."""
+def spoken_digit(silent=False, index=7, pause=0.0):
+    """WAV bytes of one of the embedded test voices' spoken digits (or of silence as long), with
+    `pause` seconds of silence after it."""
     from deeptoolkit.data import spoken_digits
     from tests.speech.sounds import wav_bytes
 
     clip = spoken_digits.split()[1][0][index]
-    return wav_bytes(clip.samples * (0 if silent else 1), clip.rate)
+    return wav_bytes(np.concatenate([clip.samples * (0 if silent else 1), np.zeros(int(pause * clip.rate), "float32")]), clip.rate)
 
 
 @pytest.fixture(scope="session")

@@ -66,11 +66,12 @@ def browser():
 
 @pytest.fixture(scope="module")
 def listening_browser(tmp_path_factory):
-    """Chromium whose microphone plays a spoken digit (its fake capture device, allowed without asking)."""
+    """Chromium whose microphone plays a spoken digit and a pause, over and over (its fake capture
+    device, allowed without asking)."""
     from tests.serve.conftest import spoken_digit
 
     voice = tmp_path_factory.mktemp("voice") / "digit.wav"
-    voice.write_bytes(spoken_digit())
+    voice.write_bytes(spoken_digit(pause=2.0))
     driver = chromium("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                       f"--use-file-for-fake-audio-capture={voice}", "--autoplay-policy=no-user-gesture-required")
     yield driver

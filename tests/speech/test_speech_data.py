@@ -93,11 +93,22 @@ def test_the_pipeline_resamples_band_limited_and_pads_with_lengths():
     ready = audio_pipeline.at_rate(audio_pipeline.array_clips(clips), 16000, max_samples=12000)
     batch = next(iter(audio_pipeline.padded_batches(ready, 3)))
     audio, lengths = batch
-    assert list(lengths.numpy()) == [12000, 8000, 12000]  # cut at max_samples, the short one padded
+    assert list(lengths.numpy()) == [12000, 8000, 12000]  # cut at max_samples, the short one padded (a steady tone: nothing to trim)
     spectrum = np.abs(np.fft.rfft(audio[0].numpy()))
     assert abs(np.argmax(spectrum) * 16000 / 12000 - 1000) < 5  # still a 1 kHz tone at the new rate
     assert np.all(audio[1, 8000:].numpy() == 0)
     assert tf.reduce_max(tf.abs(audio)).numpy() < 1.1
+
+
+def test_silent_ends_are_trimmed_and_the_sound_kept():
+    from deeptoolkit.data.audio_pipeline import trim_silence
+
+    rate = 8000
+    word = sounds.tone("ah", rate, 0.3)
+    recorded = np.concatenate([np.full(4000, 1e-4, "float32"), word, np.zeros(2400, "float32")])
+    trimmed = trim_silence(recorded, rate).numpy()
+    assert len(word) <= len(trimmed) <= len(word) + 0.1 * rate + 80
+    assert np.abs(trimmed).max() == np.abs(word).max()
 
 
 def test_error_rates_count_edits_over_the_reference():
