@@ -27,18 +27,25 @@ def resized(samples, n_out):
     return tf.signal.irfft(padded, fft_length=[n_out]) * (tf.cast(n_out, tf.float32) / tf.cast(n, tf.float32))
 
 
-def speed_perturbed(dataset, spread, max_samples, seed=None):
-    """Each (audio, length) played at a random speed within 1 +- `spread` every epoch (tempo and
-    pitch together, Kaldi's speed perturbation: more speakers and speaking rates from the same
-    clips), cut to `max_samples`."""
-    def perturb(clip, target):
+def augmented(dataset, speed, max_samples, seed=None, pause_seconds=0.1, rate=16000):
+    """Training clips made new every epoch: each (audio, length) played at a random speed within
+    1 +- `speed` (tempo and pitch together, Kaldi's speed perturbation; 0: as it is), then given
+    up to `pause_seconds` of near-silence before and after (40 to 80 dB under its peak), so that
+    where a word starts in a recording and how quiet its pauses are do not decide what it is;
+    cut to `max_samples`."""
+    def augment(clip, target):
         audio, length = clip
-        factor = tf.random.uniform([], 1.0 - spread, 1.0 + spread, seed=seed)
-        n_out = tf.maximum(1, tf.cast(tf.round(tf.cast(length, tf.float32) / factor), tf.int32))
-        audio = resized(audio, n_out)[:max_samples]
+        if speed:
+            factor = tf.random.uniform([], 1.0 - speed, 1.0 + speed, seed=seed)
+            audio = resized(audio, tf.maximum(1, tf.cast(tf.round(tf.cast(length, tf.float32) / factor), tf.int32)))
+        longest = int(pause_seconds * rate)
+        before, after = (tf.random.uniform([], 0, longest + 1, dtype=tf.int32, seed=seed) for _ in range(2))
+        level = tf.reduce_max(tf.abs(audio)) * 10.0 ** (-tf.random.uniform([], 2.0, 4.0, seed=seed))
+        noise = tf.random.normal([before + tf.shape(audio)[0] + after], seed=seed) * level
+        audio = (tf.pad(audio, [[before, after]]) + noise)[:max_samples]
         return (audio, tf.shape(audio)[0]), target
 
-    return dataset.map(perturb, num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def trim_silence(samples, rate, top_db=40.0, margin_seconds=0.05):

@@ -4,6 +4,7 @@
     tinyshakespeare             Karpathy's 1.1 MB of Shakespeare
     anki:fra-eng                Tatoeba's English-French pairs (the Anki export)
     lfw                         Labeled Faces in the Wild (a folder of person folders) and its pairs.txt
+    fsdd                        the Free Spoken Digit Dataset (a folder of {digit}_{speaker}_{index}.wav)
     orl, flickr8k               no direct download: `data get` prints the steps
 
 Each is downloaded on first use into the cache (`deeptoolkit.data.downloads`), checked against
@@ -56,6 +57,10 @@ DATASETS = {
                    (Remote("http://vis-www.cs.umass.edu/lfw/lfw.tgz", "lfw.tgz",
                            "055f7d9c632d7370e6fb4afc7468d40f970c34a80d4c6f50ffec63f5a8d536c0", "tensorflow-datasets lfw/checksums.tsv"),
                     Remote("http://vis-www.cs.umass.edu/lfw/pairs.txt", "pairs.txt")), archive=True),
+    "fsdd": DataSet("fsdd", "Free Spoken Digit Dataset: the digits 0-9 spoken by 6 people, 50 times each, 8 kHz WAV", "speech",
+                    "17 MB", "CC BY-SA 4.0 (Z. Jackson et al.)",
+                    (Remote("https://github.com/Jakobovski/free-spoken-digit-dataset/archive/refs/tags/v1.0.10.tar.gz",
+                            "free-spoken-digit-dataset-1.0.10.tar.gz"),), archive=True),
     "orl": DataSet("orl", "ORL / AT&T faces: 40 people x 10 greyscale photos, 92x112", "face-verifier", "4.9 MB",
                    "free for research (credit Olivetti Research Laboratory)",
                    steps="AT&T's archive is offline. Get att_faces.zip from a copy you trust (e.g. Kaggle's 'AT&T Database of "
@@ -134,6 +139,8 @@ def get(spec):
         return _one(glob.glob(os.path.join(folder, "extracted", "**", "fra.txt"), recursive=True), spec)
     if data_set.name == "lfw":
         return _one(glob.glob(os.path.join(folder, "extracted", "*")), spec)
+    if data_set.name == "fsdd":
+        return _one(glob.glob(os.path.join(folder, "extracted", "*", "recordings")), spec)
     return folder
 
 

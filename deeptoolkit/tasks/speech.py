@@ -50,8 +50,8 @@ class SpeechRecognizer(Task):
                "taken out) or band (each band's own mean too: the microphone's colouring taken out).", choices=("clip", "band")),
         Option("max_seconds", "The longest clip the model reads: a longer word clip is cut (and counted), a longer "
                "transcribed clip is refused (its transcript would no longer match).", type=float, low=0.1),
-        Option("spec_augment", "Augment while training: SpecAugment's time and frequency masks, the warp and the speed below.",
-               type=bool),
+        Option("spec_augment", "Augment while training: SpecAugment's time and frequency masks, the warp and the speed below, "
+               "and up to 0.1 s of near-silence added before and after each clip.", type=bool),
         Option("speed", "While training, each clip played up to this much faster or slower, every epoch anew (tempo and "
                "pitch together); 0: none.", type=float, low=0, high=0.5),
         Option("warp", "SpecAugment's random stretch of the mel axis, within 1 +- this (vocal tract length perturbation: "
@@ -82,8 +82,8 @@ class SpeechRecognizer(Task):
 
     def __init__(self, mode="auto", unit="word", sample_rate=16000, n_mels=40, normalize="clip", max_seconds=10.0,
                  spec_augment=True, warp=0.0, speed=0.0, width=2, units=128, dropout=0.2, weight_decay=1e-3, epochs=40,
-                 batch_size=32, learning_rate=3e-3, validation_split=0.1, patience=10, min_delta=1e-3, precision="auto", distribute=None, seed=None,
-                 jit_compile="auto"):
+                 batch_size=32, learning_rate=3e-3, validation_split=0.1, patience=10, min_delta=1e-3, precision="auto",
+                 distribute=None, seed=None, jit_compile="auto"):
         super().__init__(**arguments(locals()))
 
     @property
@@ -173,12 +173,12 @@ class SpeechRecognizer(Task):
 
     def _dataset(self, speech_set, batch_size, shuffle=False, seed=None):
         import tensorflow as tf
-        from deeptoolkit.data.audio_pipeline import length_buckets, speed_perturbed
+        from deeptoolkit.data.audio_pipeline import augmented, length_buckets
         from deeptoolkit.data.pipeline import batched
 
         paired = tf.data.Dataset.zip(self._audio(speech_set.clips), self._targets(speech_set.targets)).cache()
-        if shuffle and self.config["spec_augment"] and self.config["speed"]:  # after the cache: new speeds every epoch
-            paired = speed_perturbed(paired, self.config["speed"], self._max_samples(), seed)
+        if shuffle and self.config["spec_augment"]:  # after the cache: new every epoch
+            paired = augmented(paired, self.config["speed"], self._max_samples(), seed, rate=self.state["sample_rate"])
         lengths, edges = length_buckets(speech_set.seconds, self.state["sample_rate"], self._max_samples())
         return batched(paired, batch_size, shuffle=shuffle, seed=seed, cache=False, lengths=lengths, boundaries=edges)
 

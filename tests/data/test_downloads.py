@@ -213,3 +213,20 @@ def test_tfds_downloads_and_prepares_only_when_asked(monkeypatch):
     monkeypatch.setattr(Builder, "download_and_prepare", offline)
     with tfds_source.downloads_allowed(True), pytest.raises(DeeptoolkitError, match="Could not download and prepare tfds:mnist"):
         tfds_source.tfds_split("mnist", "train")
+
+
+def test_spoken_digits_by_name_train_a_speech_model(server, monkeypatch):
+    import numpy as np
+
+    from deeptoolkit import SpeechRecognizer
+    from tests.speech import sounds
+
+    served, base = server
+    clips = {f"free-spoken-digit-dataset-1.0.10/recordings/{word}_ada_{i}.wav": sounds.wav_bytes(sounds.tone(word, seed=i), 8000)
+             for word in sounds.WORDS for i in range(3)}
+    (served / "fsdd.tar.gz").write_bytes(tar_gz({**clips, "free-spoken-digit-dataset-1.0.10/README.md": b"digits"}))
+    use(monkeypatch, "fsdd", catalog.DataSet("fsdd", "digits", "speech", "1 kB", "test", (catalog.Remote(f"{base}/fsdd.tar.gz", "fsdd.tar.gz"),),
+                                             archive=True))
+    model = SpeechRecognizer(epochs=1, n_mels=16, width=1, seed=0).fit("fsdd", verbose=0)
+    assert model.class_names == sorted(sounds.WORDS) and model.state["data"].endswith("recordings")
+    assert np.isfinite(model.evaluate()["accuracy"])

@@ -116,3 +116,36 @@ def test_error_rates_count_edits_over_the_reference():
     assert rates["wer"] == pytest.approx(2 / 4)
     assert error_rates(["ab"], ["ab"]) == {"wer": 0.0, "cer": 0.0}
     assert error_rates(["abcd"], [""])["cer"] == 1.0
+
+
+def test_training_clips_change_speed_and_get_quiet_pauses_within_their_bounds():
+    import tensorflow as tf
+
+    from deeptoolkit.data.audio_pipeline import augmented
+
+    audio = np.sin(np.arange(8000) / 5).astype("float32")
+    clips = tf.data.Dataset.from_tensors(((audio, 8000), 0)).repeat(20)
+    pauses = 2 * 800
+    seen = [(np.asarray(a), int(n)) for (a, n), _ in augmented(clips, 0.1, max_samples=20_000, seed=1, rate=8000)]
+    assert all(8000 / 1.1 - 1 <= n <= 8000 / 0.9 + 1 + pauses for _, n in seen) and len({n for _, n in seen}) > 5
+    loud = tf.data.Dataset.from_tensors(((np.full(8000, 0.5, "float32"), 8000), 0)).repeat(20)
+    still = [(np.asarray(a), int(n)) for (a, n), _ in augmented(loud, 0.0, max_samples=20_000, seed=1, rate=8000)]
+    assert all(8000 <= n <= 8000 + pauses for _, n in still)
+    assert all(np.sum(np.abs(a) < 0.05) == n - 8000 for a, n in still)  # the pauses are near-silent, the clip kept
+
+
+def test_the_front_end_normalises_over_each_clip_and_its_bands_on_request():
+    from deeptoolkit.models.speech import LogMelFrontEnd, SpecAugment
+
+    audio = np.stack([sounds.tone("ah", 16000, 0.5), sounds.tone("ee", 16000, 0.5) * 0.1])
+    lengths = np.array([8000, 4000], "int32")
+    for normalize in ("clip", "band"):
+        features, mask = (np.asarray(x) for x in LogMelFrontEnd(16000, 20, normalize)(audio, lengths))
+        assert list(mask.sum(axis=1)) == [51, 26] and np.all(features[1, 26:] == 0)
+        heard = features[1, :26]
+        assert abs(heard.mean()) < 1e-3 and abs(heard.std() - 1) < 0.01
+        if normalize == "band":
+            np.testing.assert_allclose(heard.mean(axis=0), 0, atol=1e-3)
+    warped = np.asarray(SpecAugment(frequency_masks=0, time_masks=0, warp=0.2, seed=0)(features, training=True))
+    assert warped.shape == features.shape and not np.allclose(warped, features)
+    assert np.array_equal(np.asarray(SpecAugment(warp=0.2)(features, training=False)), features)
