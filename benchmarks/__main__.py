@@ -36,6 +36,9 @@ FULL_RUNS = [
     # The recipe of README.md's bAbI 1k figure: one reader on all 20 tasks, fine-tuned per task,
     # each linear-start length trained twice and the two averaged, the better kept by validation.
     "memnn.py babi --data {data}/babi/en --joint-first --linear-start 0 80 --restarts 2 --average-restarts",
+    "speech.py accuracy {data}/fsdd/recordings",
+    "speech.py speakers {data}/fsdd/recordings",
+    "speech.py connected {data}/fsdd/recordings --sequences 1500 --epochs 25",
 ]
 
 
