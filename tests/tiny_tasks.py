@@ -5,6 +5,7 @@ A task added to `deeptoolkit.registry` without an entry here fails `test_registr
 
 from deeptoolkit.data import phrasebook, shape_scenes
 from deeptoolkit.data.story_world import generate_babi_lines
+from tests.speech.sounds import word_folder
 
 
 def _stories(folder):
@@ -23,5 +24,5 @@ TINY = {
     "captioner": (dict(image_size=(32, 32), width=8, embedding_dim=8, units=16, attention_dim=8, batch_size=16, min_count=1),
                   lambda folder: shape_scenes.generate_scenes(64, seed=0)),
     "memnn": (dict(dim=8, linear_start=1), _stories),
-    "speech": (dict(n_mels=16, width=1, batch_size=32), lambda folder: None),
+    "speech": (dict(n_mels=16, width=1, batch_size=8), lambda folder: word_folder(folder, per_word=4)),
 }
