@@ -234,7 +234,7 @@ def _front(sample_rate, n_mels, augment, warp, seed, normalize):
 
 def word_model(num_classes, sample_rate=16000, n_mels=40, width=2, dropout=0.2, augment=True, warp=0.1, seed=None,
                normalize="clip"):
-    """Clips -> class probabilities; its layer "frame_features" (B, T/8, C) is what `frame_model` reads."""
+    """Clips -> class probabilities; its layer "frame_features" (B, T/8, C) is what `frame_evidence` reads."""
     inputs, x, mask = _front(sample_rate, n_mels, augment, warp, seed, normalize)
     for stage, filters in enumerate((16, 32, 64), start=1):
         x = _conv_block(x, filters * width, 2, f"block{stage}")

@@ -274,21 +274,25 @@ class SpeechRecognizer(Task):
         """Where in one clip the model hears each word: {"transcript", "seconds", "words": [{"word",
         "start", "end", "probability"}]}, from the frame-by-frame probabilities; times in seconds of
         what the model hears (the clip with its silent ends trimmed)."""
-        from deeptoolkit.tasks.speech_decoding import emissions
-
-        heard, _, probabilities, step = self._frames(clip, rate)
-        transcript = self.predict(clip, top_k=1, rate=rate)[0]["transcript"]
-        words = emissions(probabilities, self.state["labels"], self.state["mode"], step)
-        return {"transcript": transcript, "seconds": round(heard.seconds, 3), "words": words}
+        return self._inspected(clip, rate)[0]
 
     def draw_inspection(self, clip, path, rate=None):
         """The figure of `inspect` for one clip, written to `path` (PNG): the waveform, the log-mel
         spectrogram, and under it each word's probability frame by frame."""
         from deeptoolkit import audio_plots
 
-        found = self.inspect(clip, rate)
-        clip, log_mel, probabilities, step = self._frames(clip, rate)
-        return audio_plots.inspection(clip, log_mel, probabilities, step, self.state["labels"], found, path)
+        found, (heard, log_mel, probabilities, step) = self._inspected(clip, rate)
+        return audio_plots.inspection(heard, log_mel, probabilities, step, self.state["labels"], found, path)
+
+    def _inspected(self, clip, rate):
+        """(inspect()'s answer, `_frames`'s arrays) of one clip, each computed once."""
+        from deeptoolkit.tasks.speech_decoding import emissions
+
+        frames = self._frames(clip, rate)
+        heard, _, probabilities, step = frames
+        transcript = self.predict(clip, top_k=1, rate=rate)[0]["transcript"]
+        words = emissions(probabilities, self.state["labels"], self.state["mode"], step)
+        return {"transcript": transcript, "seconds": round(heard.seconds, 3), "words": words}, frames
 
     def _frames(self, clip, rate):
         """(what the model hears of one clip: a Clip at its rate, trimmed and cut; its log-mel
