@@ -32,7 +32,7 @@ from keras import layers, ops
 
 from deeptoolkit.models.image_input import image_input
 from deeptoolkit.models.named_layers import NamedLayers
-from deeptoolkit.models.pretrained_backbone import applications_grid
+from deeptoolkit.models.pretrained_backbone import pretrained_grid
 from deeptoolkit.models.resnet import resnet_grid
 
 ATTENTION = ("additive", None)
@@ -111,29 +111,29 @@ class CaptionerLayers(NamedLayers):
         return self.logits(self.dropout(self.attentional(outputs))), h, c, weights
 
 
-def encoder_grid(image_size, depth, width, stem_pool, backbone="resnet", backbone_weights=None, augment=False):
+def encoder_grid(image_size, depth, width, stem_pool, backbone="resnet", backbone_weights=None, augment=False, pretrained=True):
     """(image input, feature grid) of the encoder on raw 0-255 RGB pixels of any size.
 
-    backbone "resnet": the ImageClassifier's ResNet, trained with the rest; otherwise a frozen
-    keras.applications model with weights from a local file (`pretrained_backbone`).
-    augment: random shifts, rotations, zooms and mirroring while training (ResNet only).
+    backbone "resnet": the ImageClassifier's ResNet, trained with the rest; otherwise a
+    pretrained encoder (`pretrained_backbone`), frozen until fine-tuning opens it.
+    augment: random shifts, rotations, zooms and mirroring while training.
     """
+    inputs, x = image_input(3, image_size, 255.0, augment=augment, flip=True)
     if backbone == "resnet":
-        inputs, x = image_input(3, image_size, 255.0, augment=augment, flip=True)
         grid = resnet_grid(x, depth, width, stem_pool=stem_pool)
     else:
-        inputs, grid = applications_grid(backbone, backbone_weights, image_size)
+        grid = pretrained_grid(x, backbone, pretrained, backbone_weights)
     # Named, so that the encoder and the attention maps can find the grid in a loaded model.
     return inputs, layers.Identity(name="grid")(grid)
 
 
 def captioner(vocab_size, captions_per_image, max_steps, image_size=(64, 64), depth=8, width=32, stem_pool=2,
               embedding_dim=128, units=256, attention="additive", attention_dim=64, dropout=0.2, coverage=0.0,
-              backbone="resnet", backbone_weights=None, augment=False):
+              backbone="resnet", backbone_weights=None, augment=False, pretrained=True):
     if attention not in ATTENTION:
         raise ValueError(f"attention must be one of {ATTENTION}. Received: attention={attention!r}")
     parts = CaptionerLayers.new(vocab_size, embedding_dim, units, attention, attention_dim, dropout)
-    image, grid = encoder_grid(image_size, depth, width, stem_pool, backbone, backbone_weights, augment)
+    image, grid = encoder_grid(image_size, depth, width, stem_pool, backbone, backbone_weights, augment, pretrained)
     captions_in = keras.Input((captions_per_image, max_steps), dtype="int32", name="captions_in")
     h, c, features = parts.start(grid)
     # Each image's state and grid serve all its C captions.

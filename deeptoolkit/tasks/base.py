@@ -32,6 +32,7 @@ from deeptoolkit.errors import (
     NotFittedError,
     TrainingDivergedError,
 )
+from deeptoolkit.tasks import fine_tuning
 from deeptoolkit.tasks.run import Run, one_iterator_for_all_epochs, total_steps
 
 log = logging.getLogger("deeptoolkit")
@@ -243,22 +244,32 @@ class Task(Declared):
         guard = NonFiniteLossGuard()
         callbacks = [guard] + self._callbacks(run, training) + standard_callbacks(self, run, training) + run.callbacks
         train, steps_per_epoch = one_iterator_for_all_epochs(training.train)
-        try:
-            history = model.fit(
-                train,
-                steps_per_epoch=steps_per_epoch,
-                validation_data=training.validation,
-                epochs=run.epochs,
-                callbacks=callbacks,
-                verbose=run.verbose,
-                shuffle=False,  # the pipeline already shuffles, with the seed
-            )
-        except LossBecameNonFinite as error:
-            guard.restore()
-            self.model = model
-            raise TrainingDivergedError(diverged_message(error, guard, run.checkpoint_dir)) from None
+
+        def fit(first_epoch, last_epoch):
+            try:
+                return model.fit(train, steps_per_epoch=steps_per_epoch, validation_data=training.validation, initial_epoch=first_epoch,
+                                 epochs=last_epoch, callbacks=callbacks, verbose=run.verbose,
+                                 shuffle=False).history  # the pipeline already shuffles, with the seed
+            except LossBecameNonFinite as error:
+                guard.restore()
+                self.model = model
+                raise TrainingDivergedError(diverged_message(error, guard, run.checkpoint_dir)) from None
+
+        history = fit(0, run.epochs)
+        epochs_done = len(next(iter(history.values()), []))
+        phase = fine_tuning.second_phase(self, model, epochs_done)
+        if phase is not None:  # open the pretrained encoder and go on at a lower rate
+            epochs, factor = phase
+            fine_tuning.unfreeze(fine_tuning.frozen_backbone(model))
+            log.info("fine-tuning the backbone for %d epochs at %g x the learning rate", epochs, factor)
+            with strategy.scope(), fine_tuning.scaled_learning_rate(self.config, factor):
+                arguments = self._compile_arguments(run, total_steps=total_steps(training.steps_per_epoch, epochs))
+                arguments["optimizer"] = runtime.wrap_optimizer(arguments["optimizer"], precision)
+                model.compile(jit_compile=jit_compile, **arguments)
+            more = fit(epochs_done, epochs_done + epochs)
+            history = {name: values + more.get(name, []) for name, values in history.items()}
         self.model = model
-        self.history = {name: [float(v) for v in values] for name, values in history.history.items()}
+        self.history = {name: [float(v) for v in values] for name, values in history.items()}
         self._caches.clear()
         return training
 

@@ -18,6 +18,7 @@ from deeptoolkit.declaration import BEAM, RETURN_ATTENTION, Input, Option, Verb
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.tasks.base import arguments
 from deeptoolkit.tasks.encoder_decoder import EncoderDecoderTask
+from deeptoolkit.tasks.fine_tuning import PRETRAINED_OPTIONS
 from deeptoolkit.tasks.run import TrainingData
 
 log = logging.getLogger("deeptoolkit")
@@ -44,10 +45,10 @@ class Captioner(EncoderDecoderTask):
                "more (the Show and Tell baseline).", choices=("additive", None), none="none"),
         Option("image_size", "The size the encoder sees (pixels, square from the command line); images of any size are "
                "resized to it.", type=int, low=32, square=True, checked=False),
-        Option("backbone", "resnet (trained with the decoder), or a keras.applications model name (MobileNetV2, ResNet50, "
-               "EfficientNetB0, ...), frozen, its weights read from backbone_weights.", type=str),
-        Option("backbone_weights", "imagenet (downloaded once into ~/.keras/models) or the path of the backbone's weights "
-               "file without top layers; read when training starts, then saved inside the model.", type=str),
+        Option("backbone", "resnet (trained with the decoder), or a pretrained encoder: mobilenet_v2 (torchvision's "
+               "ImageNet weights), a keras.applications name (MobileNetV2, ResNet50, ...), or a keras-hub preset folder.",
+               type=str),
+        *PRETRAINED_OPTIONS,
         Option("depth", "ResNet encoder depth (6n + 2).", type=int),
         Option("width", "ResNet encoder filters (width, 2x, 4x).", type=int, low=1),
         Option("augment", "Random shifts, rotations, zooms and mirroring while training the ResNet (off by default: "
@@ -77,7 +78,8 @@ class Captioner(EncoderDecoderTask):
     evaluate_options = (BEAM,)
     held_out_line = "held-out {split} BLEU-4 (greedy): {bleu4:.4f} ({images} images)"
 
-    def __init__(self, attention="additive", image_size=(64, 64), backbone="resnet", backbone_weights=None, depth=8, width=32,
+    def __init__(self, attention="additive", image_size=(64, 64), backbone="resnet", pretrained=True, backbone_weights=None,
+                 fine_tune_epochs=3, fine_tune_rate=0.1, depth=8, width=32,
                  augment=False, stem_pool=None, embedding_dim=128, units=256, attention_dim=64, dropout=0.2, coverage=0.0,
                  max_length=20, min_count=3,
                  epochs=15, batch_size=32, learning_rate=2e-3, clipnorm=1.0, validation_split=0.1, patience=5, min_delta=1e-3,
@@ -85,7 +87,7 @@ class Captioner(EncoderDecoderTask):
         super().__init__(**arguments(locals()))
 
     def _check_config(self):
-        from deeptoolkit.models.pretrained_backbone import SCALING
+        from deeptoolkit.models.pretrained_backbone import backbone_names, is_backbone
 
         super()._check_config()
         config = self.config
@@ -95,8 +97,8 @@ class Captioner(EncoderDecoderTask):
         depth = config["depth"]
         if isinstance(depth, bool) or not isinstance(depth, int) or depth < 8 or (depth - 2) % 6:
             raise DeeptoolkitError(f"depth must be 6n + 2 (8, 14, 20, ...). Received: depth={depth!r}")
-        if config["backbone"] != "resnet" and config["backbone"] not in SCALING:
-            raise DeeptoolkitError(f"Expected backbone 'resnet' or one of {sorted(SCALING)}. Received: backbone={config['backbone']!r}")
+        if config["backbone"] != "resnet" and not is_backbone(config["backbone"]):
+            raise DeeptoolkitError(f"Expected backbone resnet, {backbone_names()}. Received: backbone={config['backbone']!r}")
 
     @property
     def vocabulary(self):
@@ -189,6 +191,7 @@ class Captioner(EncoderDecoderTask):
             backbone=config["backbone"],
             backbone_weights=config["backbone_weights"],
             augment=config["augment"],
+            pretrained=config["pretrained"],
         )
 
     # ----------------------------------------------------------------- captioning

@@ -17,6 +17,7 @@ from deeptoolkit.declaration import Input, Option, Verb, top_k
 from deeptoolkit.checks import check_positive_int
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.tasks.base import Task, arguments
+from deeptoolkit.tasks.fine_tuning import PRETRAINED_OPTIONS
 from deeptoolkit.tasks.run import TrainingData
 
 ARCHITECTURES = ("lenet5", "resnet")
@@ -31,9 +32,13 @@ class ImageClassifier(Task):
 
     takes_labels = True
 
-    summary = "Convnet image classification (LeNet-5, ResNet)."
+    summary = "Convnet image classification (LeNet-5, ResNet, or a pretrained MobileNetV2 fine-tuned)."
     options = (
-        Option("architecture", "The convnet.", choices=ARCHITECTURES),
+        Option("architecture", "The convnet trained from scratch (when no backbone is given).", choices=ARCHITECTURES),
+        Option("backbone", "A pretrained encoder instead: mobilenet_v2 (torchvision's ImageNet weights), a "
+               "keras.applications name, or a keras-hub preset folder; none: the architecture.", type=str),
+        Option("backbone_size", "The square size (pixels) images are resized to for the backbone.", type=int, low=32),
+        *PRETRAINED_OPTIONS,
         Option("depth", "ResNet depth, 6n + 2 (8, 14, 20, ...).", type=int),
         Option("width", "Filters multiplier of LeNet-5 (1: the paper's 6/16/120/84), or the first-stage filters of the "
                "ResNet; none: the architecture's default.", type=int, low=1),
@@ -56,7 +61,8 @@ class ImageClassifier(Task):
     held_out_line = "held-out {split} accuracy: {accuracy:.4f} ({examples} images)"
     evaluate_summary = "Accuracy, top-5 accuracy, per-class precision/recall of MODEL."
 
-    def __init__(self, architecture="lenet5", depth=8, width=None, augment=True, dropout=0.25,
+    def __init__(self, architecture="lenet5", backbone=None, backbone_size=224, pretrained=True, backbone_weights=None,
+                 fine_tune_epochs=10, fine_tune_rate=0.1, depth=8, width=None, augment=True, dropout=0.25,
                  epochs=150, batch_size=64, learning_rate=3e-3, weight_decay=1e-3, label_smoothing=0.1,
                  validation_split=0.1, patience=40, min_delta=1e-3,
                  precision="auto", distribute=None, seed=None, jit_compile="auto"):
@@ -68,10 +74,13 @@ class ImageClassifier(Task):
         return list(self.state["class_names"])
 
     def _check_config(self):
+        from deeptoolkit.models.pretrained_backbone import backbone_names, is_backbone
         from deeptoolkit.models.resnet import check_depth
 
         super()._check_config()
         config = self.config
+        if config["backbone"] is not None and not is_backbone(config["backbone"]):
+            raise DeeptoolkitError(f"Expected backbone {backbone_names()}. Received: backbone={config['backbone']!r}")
         if config["architecture"] == "resnet" and not check_depth(config["depth"]):
             raise DeeptoolkitError(f"ResNet depth must be 6n + 2 and at least 8 (8, 14, 20, ...). Received: depth={config['depth']!r}")
 
@@ -136,6 +145,12 @@ class ImageClassifier(Task):
             augment=config["augment"],
             dropout=config["dropout"],
         )
+        if config["backbone"] is not None:
+            from deeptoolkit.models.backbone_classifier import backbone_classifier
+
+            common.pop("image_size")
+            return backbone_classifier(backbone=config["backbone"], size=config["backbone_size"], pretrained=config["pretrained"],
+                                       weights=config["backbone_weights"], **common)
         if config["architecture"] == "resnet":
             return resnet(depth=config["depth"], width=config["width"] or 16, **common)
         return lenet5(width=config["width"] or 1, **common)

@@ -21,9 +21,13 @@ def test_scaling_matches_preprocess_input(mode, reference):
     np.testing.assert_allclose(np.asarray(ours), reference(images.copy()), rtol=1e-5, atol=1e-4)
 
 
+def grid(name, weights):
+    return pretrained_backbone.pretrained_grid(keras.Input((64, 64, 3)), name, True, weights)
+
+
 def test_weights_come_from_a_file_or_imagenet_with_clear_errors(tmp_path, monkeypatch):
     with pytest.raises(DeeptoolkitError, match="backbone_weights='imagenet'"):
-        pretrained_backbone.applications_grid("MobileNetV2", None, (64, 64))
+        grid("MobileNetV2", None)
 
     def offline(*args, **kwargs):
         raise Exception("URL fetch failure on https://storage.googleapis.com/...: [Errno -2] Name or service not known")
@@ -32,12 +36,12 @@ def test_weights_come_from_a_file_or_imagenet_with_clear_errors(tmp_path, monkey
 
     monkeypatch.setattr(file_utils, "get_file", offline)
     with pytest.raises(DeeptoolkitError, match="Could not download MobileNetV2's ImageNet weights.*backbone_weights=PATH"):
-        pretrained_backbone.applications_grid("MobileNetV2", "imagenet", (64, 64))
+        grid("MobileNetV2", "imagenet")
     with pytest.raises(DeeptoolkitError, match="does not exist"):
-        pretrained_backbone.applications_grid("MobileNetV2", tmp_path / "missing.h5", (64, 64))
-    with pytest.raises(DeeptoolkitError, match="keras.applications model among"):
-        pretrained_backbone.applications_grid("AlexNet", tmp_path / "w.h5", (64, 64))
+        grid("MobileNetV2", tmp_path / "missing.h5")
+    with pytest.raises(DeeptoolkitError, match="Expected backbone mobilenet_v2, a keras.applications name"):
+        grid("AlexNet", tmp_path / "w.h5")
     wrong = tmp_path / "wrong.weights.h5"
     keras.applications.MobileNetV2(include_top=False, weights=None, input_shape=(64, 64, 3), alpha=0.35).save_weights(wrong)
     with pytest.raises(DeeptoolkitError, match="does not fit MobileNetV2"):
-        pretrained_backbone.applications_grid("MobileNetV2", wrong, (64, 64))  # alpha 1.0 expected
+        grid("MobileNetV2", wrong)  # alpha 1.0 expected
