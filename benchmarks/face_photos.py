@@ -1,7 +1,7 @@
 """FaceVerifier on photos as people take them (issue 26): face detection, recalibration, domain flag.
 
     python benchmarks/face_photos.py detection --data ../shared/data/orl-faces
-    python benchmarks/face_photos.py verification --data ../shared/data/orl-faces [--seed 0] [--detect none opencv]
+    python benchmarks/face_photos.py verification --data ../shared/data/orl-faces [--seed 0] [--detect none opencv dlib]
 
 Composites: the photos of ORL's s31-s40 (and, for recalibration, s21-s30) pasted at 30-100% of
 a 240x320 frame's height, at random places and turns of up to 10 degrees, into generated
@@ -65,10 +65,12 @@ def verification(args):
     unseen_scenes, unseen_people, _, _ = composites(args.data, UNSEEN, 0)
     calibration_scenes, calibration_people, _, _ = composites(args.data, CALIBRATION, 1)
     for detect in args.detect:
-        detect = None if detect == "none" else detect
-        verifier = FaceVerifier(seed=args.seed, detect=detect)
+        # dlib: its pretrained descriptor, which finds and aligns the face itself (photos read at the scenes' size)
+        config = dict(backbone="dlib-resnet", image_size=(240, 320)) if detect == "dlib" else {}
+        detect = None if detect in ("none", "dlib") else detect
+        verifier = FaceVerifier(seed=args.seed, detect=detect, **config)
         _, wall, cpu = clocked(lambda verifier=verifier: verifier.fit(args.data, people=TRAIN, verbose=0))
-        row = {"detect": detect, "seed": args.seed, "train_wall_s": round(wall), "train_cpu_s": round(cpu),
+        row = {"detect": detect, "backbone": verifier.config["backbone"], "seed": args.seed, "train_wall_s": round(wall), "train_cpu_s": round(cpu),
                "orl_unseen": _scores(verifier.evaluate(args.data, people=UNSEEN)),
                "composites": _scores(verifier.evaluate(unseen_scenes, labels=unseen_people))}
         calibration = verifier.calibrate(calibration_scenes, labels=calibration_people)
@@ -87,7 +89,8 @@ def main():
     command = sub.add_parser("verification")
     command.add_argument("--data", required=True)
     command.add_argument("--seed", type=int, default=0)
-    command.add_argument("--detect", nargs="+", default=["none", "opencv"], choices=["none", "opencv"])
+    command.add_argument("--detect", nargs="+", default=["none", "opencv"], choices=["none", "opencv", "dlib"],
+                         help="dlib: backbone dlib-resnet (issue 39), which finds faces itself")
     command.add_argument("--out", default=None, help="Save each trained model here.")
     args = parser.parse_args()
     {"detection": detection, "verification": verification}[args.which](args)

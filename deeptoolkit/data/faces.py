@@ -79,8 +79,9 @@ class FaceSet:
         return [f"{self.people[self.labels[i]]}/{self.numbers[i]}" for i in positions]
 
 
-def load_faces(data, labels=None, image_size=(64, 64), crop=1.0, channels=None, people=None, detect=None):
-    """A FaceSet of `data` (see the module docstring), photos cropped and resized to `image_size`.
+def load_faces(data, labels=None, image_size=(64, 64), crop=1.0, channels=None, people=None, detect=None, pad=False):
+    """A FaceSet of `data` (see the module docstring), photos cropped and resized to `image_size`
+    (with `pad`, keeping their shape: scaled to fit, the rest black).
 
     channels: 1 or 3 to convert to; None keeps what most of the photos have.
     people: names (or a pattern such as "s1-s30", see `select_people`) to keep.
@@ -102,7 +103,7 @@ def load_faces(data, labels=None, image_size=(64, 64), crop=1.0, channels=None, 
         elif spec.startswith("tfds:"):
             faces = _from_tfds(spec[len("tfds:"):])
         else:
-            faces = _from_folder(spec, channels, image_size, crop, whole=bool(detect))
+            faces = _from_folder(spec, channels, image_size, crop, whole=bool(detect), pad=pad)
             crop = 1.0  # done while decoding
     elif isinstance(data, (np.ndarray, list, tuple)):
         if labels is None:
@@ -122,7 +123,7 @@ def load_faces(data, labels=None, image_size=(64, 64), crop=1.0, channels=None, 
     if detect:
         faces = found_faces(faces, image_size)
         crop = 1.0
-    faces.images = fit_photos(faces.images, image_size, crop, channels)
+    faces.images = fit_photos(faces.images, image_size, crop, channels, pad)
     return faces
 
 
@@ -152,7 +153,7 @@ def found_faces(faces, image_size, detector=None):
     return FaceSet(np.stack(crops), faces.labels[kept], faces.people, faces.numbers[kept], faces.spec, paths)
 
 
-def user_photos(images, image_size, crop=1.0, channels=None, detector=None, what="images"):
+def user_photos(images, image_size, crop=1.0, channels=None, detector=None, what="images", pad=False):
     """(uint8 (N, H, W, C) at `image_size`, face boxes) of the photos a user passes to verify,
     identify or embed: paths, one path, or arrays. With a `detector`, the face of each photo
     (a photo without one is an error naming it) and its FaceBox; without, Nones."""
@@ -172,8 +173,8 @@ def user_photos(images, image_size, crop=1.0, channels=None, detector=None, what
         names = [f"{what}[{i}]" for i in range(len(whole))]
     if detector is None:
         if isinstance(whole, np.ndarray):
-            return fit_photos(whole, image_size, crop, channels), [None] * len(whole)
-        return np.concatenate([fit_photos(p[None], image_size, crop, channels) for p in whole]), [None] * len(whole)
+            return fit_photos(whole, image_size, crop, channels, pad), [None] * len(whole)
+        return np.concatenate([fit_photos(p[None], image_size, crop, channels, pad) for p in whole]), [None] * len(whole)
     crops, boxes = [], []
     for photo, name in zip(whole, names):
         found = detector.find(photo)
@@ -217,8 +218,13 @@ def select_people(selection, available):
     return selection
 
 
-def fit_photos(images, image_size, crop=1.0, channels=None):
-    """uint8 photos centre-cropped to `crop` and resized to `image_size`, with `channels`."""
+def _resized(images, image_size, pad):
+    return tf.image.resize_with_pad(images, *image_size) if pad else tf.image.resize(images, image_size)
+
+
+def fit_photos(images, image_size, crop=1.0, channels=None, pad=False):
+    """uint8 photos centre-cropped to `crop` and resized to `image_size` (`pad`: keeping their
+    shape), with `channels`."""
     images = np.asarray(images)
     height, width = images.shape[1:3]
     if min(height, width) < MIN_SIDE:
@@ -232,7 +238,7 @@ def fit_photos(images, image_size, crop=1.0, channels=None):
         chunk = tf.convert_to_tensor(images[start : start + 1024], tf.float32)
         if crop < 1.0:
             chunk = tf.image.central_crop(chunk, float(crop))
-        out.append(tf.image.resize(chunk, image_size).numpy())
+        out.append(_resized(chunk, image_size, pad).numpy())
     return np.clip(np.round(np.concatenate(out)), 0, 255).astype("uint8")
 
 
@@ -253,7 +259,7 @@ def _photo_number(path):
     return int(digits.group(1)) if digits else -1
 
 
-def _from_folder(folder, channels, image_size, crop, whole=False):
+def _from_folder(folder, channels, image_size, crop, whole=False, pad=False):
     """Photos of a folder of person folders, at `image_size`; `whole`: each at its own size, uncropped."""
     paths, codes, names, shapes = image_files.list_class_folder(folder)
     if channels is None:
@@ -266,7 +272,7 @@ def _from_folder(folder, channels, image_size, crop, whole=False):
         image = tf.cast(image_files.decode_image(path, channels), tf.float32)
         if crop < 1.0:
             image = tf.image.central_crop(image, float(crop))
-        return tf.cast(tf.clip_by_value(tf.round(tf.image.resize(image, image_size)), 0, 255), tf.uint8)
+        return tf.cast(tf.clip_by_value(tf.round(_resized(image, image_size, pad)), 0, 255), tf.uint8)
 
     if len(paths) > 2000:
         log.info("reading %d photos of %d people from %s", len(paths), len(names), folder)

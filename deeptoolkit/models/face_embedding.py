@@ -40,6 +40,17 @@ def face_embedding(channels, image_size, backbone="resnet", depth=14, width=16, 
     return keras.Model(inputs, outputs, name=f"face_{backbone}")
 
 
+def descriptor_head(dimension, num_people=None):
+    """A head on a pretrained network's face descriptors: a linear map that starts as the
+    identity (so an untrained head keeps the descriptor's distances), at unit length."""
+    inputs = keras.Input((dimension,), name="descriptor")
+    bottleneck = layers.Dense(dimension, kernel_initializer="identity", name="bottleneck")(inputs)
+    outputs = {"embedding": layers.UnitNormalization(dtype="float32", name="embedding")(bottleneck)}
+    if num_people:
+        outputs["identity"] = PersonCosines(num_people, name="identity")(outputs["embedding"])
+    return keras.Model(inputs, outputs, name="face_descriptor_head")
+
+
 @keras.saving.register_keras_serializable(package="deeptoolkit")
 class PersonCosines(layers.Layer):
     """Cosine similarity of unit embeddings (B, D) to `people` learned unit centres: (B, people)."""
@@ -75,5 +86,7 @@ def embedding_and_statistics(model):
         if isinstance(layer, layers.Conv2D):
             response = ops.cast(layer.output, "float32")
             statistics += [ops.mean(response, axis=(1, 2)), ops.std(response, axis=(1, 2))]
+    if not statistics:  # a head on a pretrained network's descriptors: the descriptors tell the domain
+        statistics = [ops.cast(model.inputs[0], "float32")]
     return keras.Model(model.inputs, [model.get_layer("embedding").output, ops.concatenate(statistics, axis=-1)],
                        name="face_embedding_and_statistics")

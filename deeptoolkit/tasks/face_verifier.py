@@ -19,20 +19,21 @@ from deeptoolkit.data.face_detection import FaceDetector, check_detect
 from deeptoolkit.declaration import Input, Option, Verb, top_k
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.tasks.base import Task, arguments
+from deeptoolkit.tasks.face_descriptors import DLIB, DLIB_IMAGE_SIZE, FaceDescriptors
 from deeptoolkit.tasks.face_scoring import PAIR_FOLDS, FaceScoring
 from deeptoolkit.tasks.run import TrainingData
 
 log = logging.getLogger("deeptoolkit")
 
 OBJECTIVES = ("triplet", "softmax", "joint")
-BACKBONES = ("resnet", "lenet5")
+BACKBONES = ("resnet", "lenet5", DLIB)
 MAX_DISTANCE = 2.0  # between unit vectors
 # What `confidence` may say of a pair whose photos look unlike the photos the model was trained
 # or calibrated on: the calibrated probability does not carry over to them.
 OUT_OF_DOMAIN_CONFIDENCE = 0.6
 
 
-class FaceVerifier(FaceScoring, Task):
+class FaceVerifier(FaceDescriptors, FaceScoring, Task):
     """Tell whether two face photos show the same person, by the distance of their embeddings.
 
     `fit` reads photos of people: a folder of person folders, (images, labels), 'tfds:NAME' or
@@ -47,8 +48,9 @@ class FaceVerifier(FaceScoring, Task):
 
     summary = "Face embeddings: is it the same person? (FaceNet / DeepID)"
     options = (
-        Option("backbone", "The embedding network: resnet (depth 6n + 2, first-stage filters `width`) or lenet5.",
-               choices=BACKBONES),
+        Option("backbone", "The embedding network: resnet (depth 6n + 2, first-stage filters `width`) or lenet5, trained "
+               "from scratch; or dlib-resnet: dlib's pretrained face descriptor (faces found and aligned by dlib; fit "
+               "trains a head on its 128-d vectors; pip install 'deeptoolkit[faces]').", choices=BACKBONES),
         Option("depth", "ResNet depth (6n + 2).", type=int),
         Option("width", "First-stage filters of the ResNet.", type=int, low=1),
         Option("embedding_dim", "Size of the unit-length face embedding.", type=int, low=1),
@@ -57,7 +59,8 @@ class FaceVerifier(FaceScoring, Task):
         Option("margin", "The triplet loss margin, on squared distances.", type=float, low=0),
         Option("identity_margin", "The identity softmax's additive cosine margin (CosFace).", type=float, low=0),
         Option("scale", "The identity softmax's scale (CosFace).", type=float, low=0, low_open=True),
-        Option("image_size", "Every photo is resized to this size (pixels, square from the command line) after crop.",
+        Option("image_size", "Every photo is resized to this size (pixels, square from the command line) after crop; with "
+               "dlib-resnet it is fitted inside it, keeping its shape (150 x 150 unless given).",
                type=int, low=16, square=True, checked=False),
         Option("crop", "Central fraction of each photo kept (1: all; about 0.5 for LFW's 250x250 photos).", type=float,
                low=0, high=1, low_open=True),
@@ -108,6 +111,8 @@ class FaceVerifier(FaceScoring, Task):
                  precision="auto", distribute=None, seed=None, jit_compile="auto"):
         super().__init__(**arguments(locals()))
         self.config["image_size"] = [int(s) for s in image_size]
+        if backbone == DLIB and self.config["image_size"] == [32, 32]:
+            self.config["image_size"] = list(DLIB_IMAGE_SIZE)
 
     def _check_config(self):
         from deeptoolkit.models.resnet import check_depth
@@ -132,8 +137,9 @@ class FaceVerifier(FaceScoring, Task):
         from deeptoolkit.data import faces
 
         config = self.config
+        channels = 3 if self._pretrained else self.state.get("channels")
         return faces.load_faces(faces.BUILTIN if data is None else data, labels, tuple(config["image_size"]), config["crop"],
-                                self.state.get("channels"), people, config["detect"])
+                                channels, people, config["detect"], pad=self._pretrained)
 
     def _training_data(self, run):
         from deeptoolkit.data import face_pairs
@@ -152,8 +158,11 @@ class FaceVerifier(FaceScoring, Task):
         if len(photos.people) < 2:
             raise DeeptoolkitError(f"Training needs at least two people with two or more photos each. Received: {photos.people}")
         train_people, validation_people = self._split_people(photos.people)
+        channels = int(photos.images.shape[-1])
+        if self._pretrained:  # the head trains on dlib's descriptors, found once for every photo
+            photos.images = self._features(photos.images)
         train = photos.subset(train_people)
-        self.state = {"channels": int(photos.images.shape[-1]), "people": train_people, "validation_people": validation_people,
+        self.state = {"channels": channels, "people": train_people, "validation_people": validation_people,
                       "data": photos.spec, "selection": _as_saved(people)}
         if not validation_people:
             log.warning("no people held out (validation_split=0): the threshold is calibrated on the training people, "
@@ -194,10 +203,14 @@ class FaceVerifier(FaceScoring, Task):
         return [people[i] for i in sorted(order[held_count:])], [people[i] for i in held]
 
     def _build_model(self, run):
-        from deeptoolkit.models.face_embedding import face_embedding
+        from deeptoolkit.models.face_embedding import descriptor_head, face_embedding
 
         config = self.config
         people = len(self.state["people"]) if config["objective"] != "triplet" else None
+        if self._pretrained:
+            from deeptoolkit.models.dlib_faces import DIMENSION
+
+            return descriptor_head(DIMENSION, people)
         return face_embedding(self.state["channels"], config["image_size"], config["backbone"], config["depth"], config["width"],
                               config["embedding_dim"], people, config["augment"], config["dropout"],
                               config["erasing"])
@@ -229,10 +242,10 @@ class FaceVerifier(FaceScoring, Task):
         from deeptoolkit.metrics import domain
 
         training = super()._train(run)
-        images, first, second, same = training.extras["calibration"]
-        self._calibrate(self._embed_photos(images), first, second, same)
+        features, first, second, same = training.extras["calibration"]
+        self._calibrate(self._embed_features(features), first, second, same)
         photos = training.extras["photos"]
-        self.state["domain"] = domain.reference(self._embed_photos(photos.images, statistics=True)[1], photos.labels)
+        self.state["domain"] = domain.reference(self._embed_features(photos.images, statistics=True)[1], photos.labels)
         return training
 
     # ----------------------------------------------------------------- using
@@ -251,11 +264,17 @@ class FaceVerifier(FaceScoring, Task):
         # Photos (N, H, W, C) at the model's size, as `_photos` reads them -> unit embeddings.
         from deeptoolkit.models.face_embedding import embedding_part
 
+        if self._pretrained:
+            return None, "dlib's network runs outside the Keras graph"
         return embedding_part(self.model), None
 
     def _embed_photos(self, photos, batch_size=None, statistics=False):
         """Embeddings of photos already at the model's size (as `_load` reads them), and with
         `statistics` their convolution statistics (what the domain check compares)."""
+        return self._embed_features(self._features(photos), batch_size, statistics)
+
+    def _embed_features(self, photos, batch_size=None, statistics=False):
+        """`_embed_photos` of what `_features` made of the photos."""
         from deeptoolkit.models.face_embedding import embedding_and_statistics, embedding_part
 
         if not statistics:
@@ -271,7 +290,8 @@ class FaceVerifier(FaceScoring, Task):
 
         config = self.config
         detector = self._cached("detector", FaceDetector) if config["detect"] else None
-        return faces.user_photos(images, config["image_size"], config["crop"], self.state["channels"], detector, what)
+        return faces.user_photos(images, config["image_size"], config["crop"], self.state["channels"], detector, what,
+                                 pad=self._pretrained)
 
     def verify(self, first, second, threshold=None):
         """{same, distance, threshold, confidence, in_domain[, faces]} for two photos (paths or
