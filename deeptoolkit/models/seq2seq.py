@@ -31,14 +31,14 @@ class Seq2SeqLayers(NamedLayers):
              "attention", "attention_norm", "attentional", "logits")
 
     @classmethod
-    def new(cls, source_vocab, target_vocab, embedding_dim, units, attention, dropout):
+    def new(cls, source_vocab, target_vocab, embedding_dim, units, attention, dropout, source_dim=None, target_dim=None):
         scorer = {"additive": layers.AdditiveAttention, "dot": layers.Attention}.get(attention)
         return cls(
-            source_embedding=layers.Embedding(source_vocab, embedding_dim, name="source_embedding"),
+            source_embedding=layers.Embedding(source_vocab, source_dim or embedding_dim, name="source_embedding"),
             encoder=layers.Bidirectional(layers.GRU(units, return_sequences=True, return_state=True), name="encoder"),
             bridge=layers.Dense(units, activation="tanh", name="bridge"),
             memory=layers.Dense(units, use_bias=False, name="memory") if scorer else None,
-            target_embedding=layers.Embedding(target_vocab, embedding_dim, name="target_embedding"),
+            target_embedding=layers.Embedding(target_vocab, target_dim or embedding_dim, name="target_embedding"),
             decoder=layers.GRU(units, return_sequences=True, return_state=True, name="decoder"),
             dropout=layers.Dropout(dropout, name="dropout"),
             attention=scorer(name="attention") if scorer else None,
@@ -68,10 +68,12 @@ class Seq2SeqLayers(NamedLayers):
         return self.logits(self.dropout(outputs)), new_state, weights
 
 
-def seq2seq(source_vocab, target_vocab, embedding_dim=128, units=256, attention="additive", dropout=0.1):
+def seq2seq(source_vocab, target_vocab, embedding_dim=128, units=256, attention="additive", dropout=0.1, source_dim=None,
+            target_dim=None):
+    """source_dim, target_dim: one side's embedding width, when not embedding_dim (pretrained vectors)."""
     if attention not in ATTENTION:
         raise ValueError(f"attention must be one of {ATTENTION}. Received: attention={attention!r}")
-    parts = Seq2SeqLayers.new(source_vocab, target_vocab, embedding_dim, units, attention, dropout)
+    parts = Seq2SeqLayers.new(source_vocab, target_vocab, embedding_dim, units, attention, dropout, source_dim, target_dim)
     source = keras.Input((None,), dtype="int32", name="source")
     target_in = keras.Input((None,), dtype="int32", name="target_in")
     state, memory = parts.encode(source)

@@ -18,6 +18,7 @@ import numpy as np
 from deeptoolkit.checks import check_positive_int, check_sampling
 from deeptoolkit.data import text as text_data
 from deeptoolkit.data.word_units import fit_units, units_from_dict
+from deeptoolkit.tasks.word_vector_start import FINE_TUNE_VECTORS, embedding_size, start_embedding, vectors_option
 from deeptoolkit.declaration import Input, Option, Verb, top_k
 from deeptoolkit import inputs
 from deeptoolkit.errors import DeeptoolkitError
@@ -49,6 +50,8 @@ class CharRNN(Task):
                low_open=True),
         Option("sample_length", "Units of the sample printed after each epoch while training verbosely (0: none).",
                type=int, low=0),
+        vectors_option("word_vectors", "a word-level model's (--unit word) word vectors"),
+        FINE_TUNE_VECTORS,
         Option("max_words", "With unit word, the most frequent words kept; the others read as <unk>.", type=int, low=1),
         Option("tie_embeddings", "Whether the output layer reads the input embedding, transposed, so that one table of "
                "vectors learns from both sides of a unit (true/false; default: tied for words, which learn far faster "
@@ -84,12 +87,16 @@ class CharRNN(Task):
 
     def __init__(self, sequence_length=100, embedding_dim=64, units=384, layers=2, dropout=0.2,
                  epochs=20, batch_size=32, learning_rate=3e-3, clipnorm=1.0, validation_split=0.1, patience=3, min_delta=1e-3,
-                 sample_length=200, unit="char", max_words=10_000, tie_embeddings=None,
+                 sample_length=200, unit="char", max_words=10_000, tie_embeddings=None, word_vectors=None,
+                 fine_tune_vectors=True,
                  precision="auto", distribute=None, seed=None, jit_compile="auto"):
         super().__init__(**arguments(locals()))
 
     def _check_config(self):
         super()._check_config()
+        if self.config["word_vectors"] is not None and self.config["unit"] != "word":
+            raise DeeptoolkitError(f"word_vectors are for a word-level model (unit='word'). Received: unit={self.config['unit']!r}, "
+                                   f"word_vectors={self.config['word_vectors']!r}")
         if self.config["tie_embeddings"] not in (None, True, False):
             raise DeeptoolkitError(f"tie_embeddings must be None, True or False. Received: tie_embeddings={self.config['tie_embeddings']!r}")
 
@@ -137,8 +144,13 @@ class CharRNN(Task):
         from deeptoolkit.models.char_lstm import char_lstm
 
         config = self.config
-        return char_lstm(len(self.vocabulary), config["embedding_dim"], config["units"], config["layers"], config["dropout"],
-                         self._tied())
+        vectors = config["word_vectors"]
+        model = char_lstm(len(self.vocabulary), embedding_size(vectors, config["embedding_dim"]), config["units"], config["layers"],
+                          config["dropout"], self._tied())
+        if vectors is not None:
+            start_embedding(model.get_layer("embedding"), self.vocabulary.symbols, vectors, config["fine_tune_vectors"],
+                            run.seed or 0)
+        return model
 
     def _tied(self):
         tied = self.config["tie_embeddings"]

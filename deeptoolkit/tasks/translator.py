@@ -17,6 +17,7 @@ import numpy as np
 from deeptoolkit.checks import check_positive_int
 from deeptoolkit.data import parallel
 from deeptoolkit.data.word_vocabulary import WordVocabulary
+from deeptoolkit.tasks.word_vector_start import FINE_TUNE_VECTORS, embedding_size, start_embedding, vectors_option
 from deeptoolkit.declaration import BEAM, RETURN_ATTENTION, Input, Option, Verb
 from deeptoolkit import inputs
 from deeptoolkit.errors import DeeptoolkitError
@@ -47,6 +48,9 @@ class Translator(EncoderDecoderTask):
         Option("reverse", "Translate from the second column to the first.", type=bool),
         Option("min_count", "Words seen fewer times in training are read as <unk>.", type=int, low=1),
         Option("clipnorm", "The global gradient norm is clipped to this.", type=float, low=0, low_open=True),
+        vectors_option("source_vectors", "the source side's word embedding (an English source, as in fra-eng)"),
+        vectors_option("target_vectors", "the target side's word embedding (an English target, with reverse)"),
+        FINE_TUNE_VECTORS,
     )
     verbs = (
         Verb("translate", "The translation of a sentence, optionally with its attention matrix.",
@@ -66,12 +70,10 @@ class Translator(EncoderDecoderTask):
     held_out_line = "held-out {split} BLEU-4 (greedy): {bleu4:.4f} ({pairs} pairs)"
 
     def __init__(self, attention="additive", embedding_dim=128, units=256, dropout=0.1, max_length=20, reverse=False, min_count=1,
+                 source_vectors=None, target_vectors=None, fine_tune_vectors=True,
                  epochs=30, batch_size=64, learning_rate=3e-3, clipnorm=1.0, validation_split=0.1, patience=5, min_delta=1e-3,
                  precision="auto", distribute=None, seed=None, jit_compile="auto"):
         super().__init__(**arguments(locals()))
-
-    def _check_config(self):
-        super()._check_config()
 
     @property
     def vocabularies(self):
@@ -137,8 +139,14 @@ class Translator(EncoderDecoderTask):
 
         source_vocabulary, target_vocabulary = self.vocabularies
         config = self.config
-        return seq2seq(len(source_vocabulary), len(target_vocabulary), config["embedding_dim"], config["units"],
-                       config["attention"], config["dropout"])
+        dim = config["embedding_dim"]
+        model = seq2seq(len(source_vocabulary), len(target_vocabulary), dim, config["units"], config["attention"], config["dropout"],
+                        embedding_size(config["source_vectors"], dim), embedding_size(config["target_vectors"], dim))
+        for side, vocabulary in (("source", source_vocabulary), ("target", target_vocabulary)):
+            if config[f"{side}_vectors"] is not None:
+                start_embedding(model.get_layer(f"{side}_embedding"), vocabulary.words, config[f"{side}_vectors"],
+                                config["fine_tune_vectors"], run.seed or 0)
+        return model
 
     # ----------------------------------------------------------------- translating
     def translate(self, sentences, beam=None, max_length=None):
