@@ -74,9 +74,35 @@ def _inside_block(norm, consumers):
 
 
 def feature_map_model(model):
-    """A model from `model`'s input to [each stage's output, model's output]; and the stage names."""
+    """A model from `model`'s input to [each stage's output, model's output]; the stage names;
+    and whether the maps are to be thinned to the last at each scale (`last_at_each_scale`)."""
     stages = feature_stages(model)
+    if not stages and any(layer.name == "backbone" for layer in model.layers):
+        return _backbone_map_model(model.get_layer("backbone"), model) + (True,)
     if not stages:
         raise ValueError(f"{model.name} has no convolution or subsampling stages")
     names = [name for name, _ in stages]
-    return keras.Model(model.input, [layer.output for _, layer in stages] + [model.output], name=f"{model.name}_stages"), names
+    return keras.Model(model.input, [layer.output for _, layer in stages] + [model.output], name=f"{model.name}_stages"), names, False
+
+
+def _backbone_map_model(backbone, model):
+    """A pretrained encoder's candidate stages: every merge and activation inside it (a
+    nested model, whose own layers `feature_stages` does not see)."""
+    candidates = [layer for layer in backbone.layers if isinstance(layer, (layers.Add, layers.ReLU, layers.Activation))
+                  and len(layer.output.shape) == 4]
+    inner = keras.Model(backbone.inputs, [layer.output for layer in candidates])
+    fed = backbone._inbound_nodes[0].input_tensors[0]  # what the outer model passes to the encoder
+    outputs = list(inner(fed)) + [model.output]
+    return keras.Model(model.input, outputs, name=f"{model.name}_stages"), [layer.name for layer in candidates]
+
+
+def last_at_each_scale(stages):
+    """[(name, maps)] keeping, of consecutive stages at one height and width, the last: a
+    pretrained encoder's output at each of its scales."""
+    kept = []
+    for name, maps in stages:
+        if kept and kept[-1][1].shape[:2] == maps.shape[:2]:
+            kept[-1] = (name, maps)
+        else:
+            kept.append((name, maps))
+    return kept

@@ -221,15 +221,16 @@ class ImageClassifier(Task):
 
     def _stages(self, image):
         """(feature maps, the image batch, class probabilities) for one image."""
-        from deeptoolkit.models.feature_stages import feature_map_model
+        from deeptoolkit.models.feature_stages import feature_map_model, last_at_each_scale
 
         self._require_fitted()
         batch = self._image_batch(image)
         if len(batch) != 1:
             raise DeeptoolkitError(f"Expected one image. Received: {len(batch)} images")
-        staged, names = self._cached("feature_maps", lambda: feature_map_model(self.model))
+        staged, names, per_scale = self._cached("feature_maps", lambda: feature_map_model(self.model))
         outputs = [np.asarray(o, "float32") for o in staged(batch, training=False)]
-        return [(name, maps[0]) for name, maps in zip(names, outputs[:-1])], batch, outputs[-1][0]
+        stages = [(name, maps[0]) for name, maps in zip(names, outputs[:-1])]
+        return last_at_each_scale(stages) if per_scale else stages, batch, outputs[-1][0]
 
     def _exported_model(self):
         # Images (N, H, W, C) float32 at the training data's pixel scale -> class probabilities.

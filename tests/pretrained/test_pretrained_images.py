@@ -63,6 +63,9 @@ def test_a_preset_backbone_is_frozen_first_then_fine_tuned_with_its_batch_norms_
     assert all(not np.array_equal(frozen[k], tuned[k]) for k in kernels)  # epoch 2: open
     assert all(np.array_equal(frozen[k], tuned[k]) for k in statistics)  # but not its batch norms
     assert backbone.trainable
+    stages = classifier.feature_maps(images[0])  # inside the nested encoder: its last maps at each scale
+    sizes = [maps.shape[:2] for _, maps in stages]
+    assert stages and sizes == sorted(set(sizes), reverse=True) and stages[-1][1].shape[-1] == 64
     classifier.save(tmp_path / "tuned.dtk")
     again = load(tmp_path / "tuned.dtk")
     np.testing.assert_allclose(again.predict_proba(images[:3]), classifier.predict_proba(images[:3]), atol=1e-6)
