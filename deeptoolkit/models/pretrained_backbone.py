@@ -49,10 +49,14 @@ def _scaling(mode):
     if mode == "caffe":
         return [CaffeScaling(name="backbone_scaling")]
     if mode == "torch":
-        variance = [s * s for s in _IMAGENET_STD]
-        return [layers.Rescaling(1.0 / 255.0, name="backbone_rescale"),
-                layers.Normalization(mean=list(_IMAGENET_MEAN), variance=variance, name="backbone_scaling")]
+        return [layers.Rescaling(1.0 / 255.0, name="backbone_rescale"), _imagenet_normalization()]
     return []
+
+
+def _imagenet_normalization():
+    """[0, 1] RGB -> ImageNet's channel means and deviations (torchvision's models)."""
+    variance = [s * s for s in _IMAGENET_STD]
+    return layers.Normalization(mean=list(_IMAGENET_MEAN), variance=variance, name="backbone_scaling")
 
 
 PORTED = ("mobilenet_v2",)
@@ -73,8 +77,7 @@ def pretrained_grid(x, name, pretrained=True, weights=None):
     frozen when `pretrained`. weights: a file for it, or None for its default source."""
     if name == "mobilenet_v2":
         base = _ported_mobilenet_v2(pretrained, weights)
-        variance = [s * s for s in _IMAGENET_STD]
-        x = layers.Normalization(mean=list(_IMAGENET_MEAN), variance=variance, name="backbone_scaling")(x)
+        x = _imagenet_normalization()(x)
     elif name in SCALING:
         base = _applications_base(name, weights if pretrained else None, tuple(x.shape[1:3]), required=pretrained)
         x = layers.Rescaling(255.0, name="backbone_rescale")(x)
