@@ -1,16 +1,16 @@
 """Pretrained starts against from scratch (issue 39), side by side on the same data.
 
     python benchmarks/pretrained.py classifier --data ../shared/data/orl-faces [--shots 3] [--seeds 0 1]
-    python benchmarks/pretrained.py words --data ../shared/data/tinyshakespeare/input.txt [--epochs 6]
 
 `classifier`: ORL's 40 people as 40 classes, photos 1..shots of each for training and the
 other 10 - shots for testing; the ImageClassifier's default LeNet-5, MobileNetV2 from random
 weights, and MobileNetV2 from torchvision's ImageNet weights (frozen, then fine-tuned).
-`words`: the word-level CharRNN with and without GloVe vectors: held-out perplexity and the
-word-map probe groups.
 
-The Captioner's comparison is `captioner.py flickr --set backbone='"mobilenet_v2"'`, the
-FaceVerifier's `face_verifier.py` and `face_photos.py` with `--set backbone='"dlib-resnet"'`.
+The other comparisons run the task's own benchmark with and without the pretrained start:
+`captioner.py flickr --set backbone='"mobilenet_v2"' 'image_size=[224,224]'`,
+`face_verifier.py accuracy --set backbone='"dlib-resnet"'`, `face_photos.py verification --detect
+none opencv dlib`, `word_vectors.py --set word_vectors='"glove-6b-50d"'` and `translator.py bleu
+--set source_vectors='"glove-6b-50d"'` (benchmarks/README.md, "Pretrained starts").
 """
 
 import argparse
