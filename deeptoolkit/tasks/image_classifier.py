@@ -62,7 +62,7 @@ class ImageClassifier(Task):
     evaluate_summary = "Accuracy, top-5 accuracy, per-class precision/recall of MODEL."
 
     def __init__(self, architecture="lenet5", backbone=None, backbone_size=224, pretrained=True, backbone_weights=None,
-                 fine_tune_epochs=10, fine_tune_rate=0.1, depth=8, width=None, augment=True, dropout=0.25,
+                 fine_tune_epochs=30, fine_tune_rate=0.1, depth=8, width=None, augment=True, dropout=0.25,
                  epochs=150, batch_size=64, learning_rate=3e-3, weight_decay=1e-3, label_smoothing=0.1,
                  validation_split=0.1, patience=40, min_delta=1e-3,
                  precision="auto", distribute=None, seed=None, jit_compile="auto"):
