@@ -68,9 +68,18 @@ def create_app(models, settings=None):
                                 status_code=413)
         return await call_next(request)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
     def index():
         return pages.index_page(models)
+
+    # For load balancers and orchestrators: alive, and ready to answer (the models load before the app exists).
+    @app.api_route("/health", methods=["GET", "HEAD"], summary="Alive: the server answers.", tags=["server"])
+    def health():
+        return {"status": "ok"}
+
+    @app.api_route("/ready", methods=["GET", "HEAD"], summary="Ready: every model is loaded.", tags=["server"])
+    def ready():
+        return {"ready": True, "models": sorted(models)}
 
     @app.get("/api", response_class=HTMLResponse, include_in_schema=False)
     def api():

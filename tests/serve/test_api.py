@@ -33,6 +33,15 @@ def one_line_error(response, status, *fragments):
         assert fragment in message, message
 
 
+def test_health_and_readiness_answer_get_and_head(client):
+    assert client.get("/health").json() == {"status": "ok"}
+    ready = client.get("/ready").json()
+    assert ready["ready"] is True and "image_classifier" in ready["models"] and len(ready["models"]) == 7
+    for path in ("/", "/health", "/ready"):
+        response = client.head(path)
+        assert response.status_code == 200 and response.content == b"", path
+
+
 def test_every_model_is_listed_with_its_task(client):
     listed = {m["name"]: m for m in client.get("/models").json()}
     assert {name: m["task"] for name, m in listed.items()} == {
