@@ -1,4 +1,5 @@
-"""Uploaded files as the tasks read them: a temporary file per upload, its size bounded."""
+"""Uploaded files as the tasks read them: a temporary file per upload, its size bounded; errors
+about them name the file the client sent, not the temporary one."""
 
 import contextlib
 import os
@@ -7,6 +8,8 @@ import tempfile
 
 from fastapi import HTTPException
 from starlette.datastructures import UploadFile
+
+from deeptoolkit.errors import DeeptoolkitError
 
 CHUNK = 1 << 20
 
@@ -33,6 +36,12 @@ def saved_uploads(limit_bytes, **uploads):
             if not size:
                 raise HTTPException(400, f"The upload {field!r} is empty")
             paths[field] = path
-        yield paths
+        try:
+            yield paths
+        except DeeptoolkitError as error:
+            message = str(error)
+            for field, path in paths.items():
+                message = message.replace(path, uploads[field].filename or field)
+            raise DeeptoolkitError(message.replace(folder + os.sep, "")) from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -88,12 +88,15 @@ def test_every_page_is_served_from_the_machine(client):
 
 def test_bad_input_is_a_one_line_4xx_and_the_server_keeps_serving(client, images):
     text = ("notes.png", b"this is not an image")
-    one_line_error(client.post("/models/image_classifier/predict", files={"image": text}), 400, "Not a readable image")
+    unreadable = client.post("/models/image_classifier/predict", files={"image": text})
+    one_line_error(unreadable, 400, "Not a readable image", "Received: image='notes.png'")  # the client's name, not the server's path
+    assert "deeptoolkit-upload" not in unreadable.json()["error"]
     one_line_error(client.post("/models/image_classifier/predict", files={"image": ("big.png", b"x" * 300_000)}), 413, "0.2 MB")
     one_line_error(client.post("/models/image_classifier/predict", files={"other": ("d.png", images["digit"])}), 422, "image")
     one_line_error(client.post("/models/image_classifier/predict", files={"image": ("e.png", b"")}), 400, "empty")
     one_line_error(client.post("/models/face_verifier/verify", files={"first": ("a.png", images["face"])}), 422, "second")
-    one_line_error(client.post("/models/speech/predict", files={"clips": ("notes.wav", b"not a recording")}), 400, "Not a readable audio file")
+    one_line_error(client.post("/models/speech/predict", files={"clips": ("notes.wav", b"not a recording")}), 400, "Not a readable audio file",
+                   "notes.wav")
     one_line_error(client.post("/models/speech/predict", files={"clips": ("hush.wav", spoken_digit(silent=True))}), 400, "is silent")
     one_line_error(client.post("/models/nobody/predict"), 404, "No model named 'nobody'")
     one_line_error(client.get("/models/nobody"), 404, "No model named 'nobody'")
