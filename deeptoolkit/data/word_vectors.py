@@ -15,11 +15,6 @@ from deeptoolkit.errors import DeeptoolkitError
 WORD_VECTORS = {"glove-6b-50d": ("glove-6b-50d", "data/glove_6B_50d_emb.npy", "data/glove_6B_index.parquet")}
 
 
-def check_name(name, option="word_vectors"):
-    if name is not None and name not in WORD_VECTORS:
-        raise DeeptoolkitError(f"Expected {option} None or one of {sorted(WORD_VECTORS)}. Received: {option}={name!r}")
-
-
 @functools.lru_cache(maxsize=2)
 def _load(name):
     """({word: row}, (words, dimension) float32 memory-mapped vectors) of `name`."""

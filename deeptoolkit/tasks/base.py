@@ -229,16 +229,20 @@ class Task(Declared):
         training = self._training_data(run)
         self.state["precision"] = precision
         training.train, training.validation = runtime.shard_by_example(training.train), runtime.shard_by_example(training.validation)
+        jit_compile = runtime.resolve_jit_compile(self.config.get("jit_compile", "auto"), xla_on_cpu=self.xla_on_cpu,
+                                                  distribute=self.config.get("distribute"))
+
+        def compile_for(epochs):  # inside the strategy's scope
+            arguments = self._compile_arguments(run, total_steps=total_steps(training.steps_per_epoch, epochs))
+            arguments["optimizer"] = runtime.wrap_optimizer(arguments["optimizer"], precision)
+            model.compile(jit_compile=jit_compile, **arguments)
+
         with strategy.scope():
             with runtime.precision_scope(precision):
                 model = self._build_model(run)
             if run.initial_weights is not None:
                 model.set_weights(run.initial_weights)
-            arguments = self._compile_arguments(run, total_steps=total_steps(training.steps_per_epoch, run.epochs))
-            arguments["optimizer"] = runtime.wrap_optimizer(arguments["optimizer"], precision)
-            jit_compile = runtime.resolve_jit_compile(self.config.get("jit_compile", "auto"), xla_on_cpu=self.xla_on_cpu,
-                                                      distribute=self.config.get("distribute"))
-            model.compile(jit_compile=jit_compile, **arguments)
+            compile_for(run.epochs)
         runtime.prepare_model(model)
 
         guard = NonFiniteLossGuard()
@@ -259,13 +263,11 @@ class Task(Declared):
         epochs_done = len(next(iter(history.values()), []))
         phase = fine_tuning.second_phase(self, model, epochs_done)
         if phase is not None:  # open the pretrained encoder and go on at a lower rate
-            epochs, factor = phase
-            fine_tuning.unfreeze(fine_tuning.frozen_backbone(model))
+            backbone, epochs, factor = phase
+            fine_tuning.unfreeze(backbone)
             log.info("fine-tuning the backbone for %d epochs at %g x the learning rate", epochs, factor)
             with strategy.scope(), fine_tuning.scaled_learning_rate(self.config, factor):
-                arguments = self._compile_arguments(run, total_steps=total_steps(training.steps_per_epoch, epochs))
-                arguments["optimizer"] = runtime.wrap_optimizer(arguments["optimizer"], precision)
-                model.compile(jit_compile=jit_compile, **arguments)
+                compile_for(epochs)
             more = fit(epochs_done, epochs_done + epochs)
             history = {name: values + more.get(name, []) for name, values in history.items()}
         self.model = model

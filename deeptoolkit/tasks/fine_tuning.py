@@ -54,9 +54,9 @@ def scaled_learning_rate(config, factor):
 
 
 def second_phase(task, model, epochs_done):
-    """(epochs, learning-rate factor) of fine-tuning to run after `epochs_done` frozen epochs,
-    or None when the task has no frozen encoder or fine_tune_epochs is 0."""
-    epochs = task.config.get("fine_tune_epochs") or 0
-    if not epochs or frozen_backbone(model) is None or not epochs_done:
+    """(the frozen encoder, epochs, learning-rate factor) of fine-tuning to run after `epochs_done`
+    frozen epochs, or None when the task has no frozen encoder or fine_tune_epochs is 0."""
+    epochs, backbone = task.config.get("fine_tune_epochs") or 0, frozen_backbone(model)
+    if not epochs or backbone is None or not epochs_done:
         return None
-    return epochs, task.config.get("fine_tune_rate", 0.1)
+    return backbone, epochs, task.config.get("fine_tune_rate", 0.1)
