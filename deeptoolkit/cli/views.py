@@ -98,6 +98,6 @@ def stages(items, result, options):
         click.echo(f"{name}\t{'x'.join(str(size) for size in stage.shape)}")
 
 
-PRINTERS = {"json": json_view, "labels": labels, "translation": lines, "caption": lines, "text": text, "lines": lines, "pairs": pairs,
+PRINTERS = {"json": json_view, "labels": labels, "next": labels, "translation": lines, "caption": lines, "text": text, "lines": lines, "pairs": pairs,
             "vectors": vectors, "verdict": verdict, "matches": matches, "memory": memory, "stages": stages,
             "neighbours": neighbours, "calibration": calibration, "transcripts": transcripts}

@@ -10,6 +10,7 @@ uploads hold 0..255; arrays are read on the pixel scale of the model's training 
 The errors name the input and say what was expected, in one wording for every task.
 """
 
+import functools
 import io
 import os
 
@@ -86,7 +87,7 @@ class ImagePreprocessor:
             raise DeeptoolkitError(f"Image file does not exist. Received: {what}={path!r}")
         if image_files.probe_image(path) is None:
             raise DeeptoolkitError(f"{UNREADABLE} Received: {what}={path!r}")
-        pixels = image_files.decode_image(tf.constant(path), self.channels).numpy()
+        pixels = _file_decoder(self.channels)(tf.constant(path)).numpy()
         return pixels.astype("float32") * (self.value_max / 255.0)
 
     def _bytes(self, data, what):
@@ -124,3 +125,9 @@ def _with_channels(pixels, channels):
     if channels == 1 and pixels.shape[-1] == 3:
         return (pixels @ np.array([0.299, 0.587, 0.114], "float32"))[..., None]  # ITU-R 601 luminance, as Pillow's "L"
     return pixels
+
+
+@functools.lru_cache(maxsize=None)
+def _file_decoder(channels):
+    """The training pipeline's decoder as one compiled call (eagerly, its branches cost more than the decoding)."""
+    return tf.function(lambda path: image_files.decode_image(path, channels), input_signature=[tf.TensorSpec((), tf.string)])

@@ -5,19 +5,27 @@
     GET  /models/NAME           the model's page
     POST /models/NAME/ACTION    the task's verb (see `deeptoolkit.serve.actions`)
     GET  /api, /openapi.json    the API, described
+    GET  /health, /ready        alive; every model loaded (for load balancers and orchestrators)
+    GET  /metrics               Prometheus metrics (`deeptoolkit.serve.monitoring`)
 
 Every error answers 4xx (5xx for a bug) with {"error": "one line"}; the server keeps serving.
+Each model's work runs on its own worker, which batches requests (`deeptoolkit.serve.batching`);
+the workers stop once the server has answered the requests in flight.
 """
 
+import contextlib
 import logging
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from deeptoolkit import registry
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.serve import actions, pages
+from deeptoolkit.serve.batching import ModelWorker
+from deeptoolkit.serve.guard import RequestGuard
+from deeptoolkit.serve.monitoring import Metrics, Monitoring
 
 log = logging.getLogger("deeptoolkit")
 
@@ -37,9 +45,20 @@ def _validation_message(error):
 def create_app(models, settings=None):
     """A FastAPI app serving `models` ({name: fitted task})."""
     settings = settings or actions.Settings()
+    metrics = Metrics()
+    workers = {name: ModelWorker(name, settings.max_batch, settings.batch_wait_ms / 1000,
+                                 on_batch=lambda key, size, name=name: metrics.observe_batch(name, key[0], size))
+               for name in models}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        for worker in workers.values():
+            worker.close(timeout=60)
+
     app = FastAPI(title="deeptoolkit", description="Trained deeptoolkit models: a JSON API and a page per model.",
-                  docs_url=None, redoc_url=None)
-    served = {name: actions.routes(name, task, settings) for name, task in models.items()}
+                  docs_url=None, redoc_url=None, lifespan=lifespan)
+    served = {name: actions.routes(name, task, settings, workers[name]) for name, task in models.items()}
     known = {name: {action for action, _, _ in routes} for name, routes in served.items()}
 
     @app.exception_handler(DeeptoolkitError)
@@ -59,27 +78,24 @@ def create_app(models, settings=None):
         log.exception("unexpected error serving %s", request.url.path)
         return JSONResponse({"error": _one_line(f"unexpected {type(error).__name__}: {error} (a bug in deeptoolkit)")}, status_code=500)
 
-    @app.middleware("http")
-    async def upload_limit(request: Request, call_next):
-        length = request.headers.get("content-length")
-        # Multipart framing adds a little to the files themselves.
-        if length and length.isdigit() and int(length) > settings.max_upload_bytes + 64_000:
-            return JSONResponse({"error": f"The request is larger than the upload limit of {settings.max_upload_bytes / 1e6:g} MB"},
-                                status_code=413)
-        return await call_next(request)
-
     @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
     def index():
         return pages.index_page(models)
 
     # For load balancers and orchestrators: alive, and ready to answer (the models load before the app exists).
-    @app.api_route("/health", methods=["GET", "HEAD"], summary="Alive: the server answers.", tags=["server"])
     def health():
         return {"status": "ok"}
 
-    @app.api_route("/ready", methods=["GET", "HEAD"], summary="Ready: every model is loaded.", tags=["server"])
     def ready():
         return {"ready": True, "models": sorted(models)}
+
+    for path, probe, summary in (("/health", health, "Alive: the server answers."), ("/ready", ready, "Ready: every model is loaded.")):
+        app.get(path, summary=summary, tags=["server"])(probe)
+        app.head(path, include_in_schema=False)(probe)
+
+    @app.get("/metrics", summary="Prometheus metrics: requests, errors, latency, batch sizes.", tags=["server"])
+    def prometheus():
+        return Response(metrics.exposition(), media_type=metrics.content_type)
 
     @app.get("/api", response_class=HTMLResponse, include_in_schema=False)
     def api():
@@ -96,7 +112,7 @@ def create_app(models, settings=None):
 
     @app.get("/models/{name}", response_class=HTMLResponse, include_in_schema=False)
     def page(name: str):
-        return pages.model_page(name, _model(name))
+        return pages.model_page(name, _model(name), needs_key=settings.api_key is not None)
 
     @app.post("/models/{name}/{action}", include_in_schema=False)
     def unknown_action(name: str, action: str):
@@ -108,4 +124,9 @@ def create_app(models, settings=None):
             raise HTTPException(404, f"No model named {name!r}. Expected one of {sorted(models)}")
         return models[name]
 
+    pages_and_probes = {"/", "/health", "/ready", "/api", *(f"/models/{name}" for name in models)}
+    routes = pages_and_probes | {"/metrics", "/models", "/openapi.json",
+                                 *(f"/models/{name}/{action}" for name, verbs in known.items() for action in verbs)}
+    app.add_middleware(RequestGuard, settings=settings, open_paths=pages_and_probes)
+    app.add_middleware(Monitoring, metrics=metrics, routes=routes)  # outermost: refused requests are logged and counted too
     return app

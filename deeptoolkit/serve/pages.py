@@ -16,7 +16,8 @@ label{display:block;margin:8px 0 4px;font-weight:600}textarea,input[type=text]{w
 font:inherit;padding:6px}textarea{min-height:9em}button{margin-top:10px;padding:7px 18px;font:inherit;cursor:pointer;
 background:#1a5fb4;color:#fff;border:0;border-radius:5px}.drop{border:2px dashed #99a;border-radius:8px;padding:18px;
 text-align:center;color:#556;background:#fff}.drop.over{background:#eef3ff}audio{display:block;margin:8px auto}.record{background:#c01c28}img.preview{width:200px;max-height:240px;object-fit:contain;image-rendering:pixelated;
-display:block;margin:8px auto}.error{color:#b00020;font-weight:600}.bar{background:#1a5fb4;height:12px;border-radius:3px}
+display:block;margin:8px auto}.previews.many img.preview{width:96px;display:inline-block;margin:4px}.item{border-top:1px solid #dde;
+margin-top:10px}.item h3{font-size:.95em;margin:8px 0 0;color:#444}.error{color:#b00020;font-weight:600}.bar{background:#1a5fb4;height:12px;border-radius:3px}
 table.scores td{padding:3px 8px}table.heat{border-collapse:collapse;font-size:.9em}table.heat td,table.heat th{padding:4px 6px;
 border:1px solid #eee;text-align:center}pre{white-space:pre-wrap;background:#f6f7f9;padding:10px;border-radius:6px}
 .sentence{padding:3px 6px;margin:2px 0;border-radius:4px}.big{font-size:1.3em;font-weight:700}.words button{margin:3px;
@@ -27,9 +28,15 @@ padding:4px 10px;background:#e8eefb;color:#123;border:1px solid #bcd}.words butt
 COMMON_SCRIPT = """
 const api = (action) => location.pathname.replace(/\\/$/, '') + '/' + action;
 function esc(s){return String(s).replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));}
+function apiKey(){
+  const field = document.getElementById('api-key'); if (!field) return null;
+  if (field.value) sessionStorage.setItem('deeptoolkit-api-key', field.value);
+  return field.value || null;
+}
 async function send(action, body, isJson){
-  const options = {method:'POST', body: isJson ? JSON.stringify(body) : body};
-  if (isJson) options.headers = {'Content-Type':'application/json'};
+  const options = {method:'POST', body: isJson ? JSON.stringify(body) : body, headers: {}};
+  if (isJson) options.headers['Content-Type'] = 'application/json';
+  const key = apiKey(); if (key) options.headers['X-API-Key'] = key;
   const response = await fetch(api(action), options);
   let data; try { data = await response.json(); } catch (e) { data = {error: response.statusText}; }
   if (!response.ok) throw new Error(data.error || response.statusText);
@@ -37,21 +44,25 @@ async function send(action, body, isJson){
 }
 function dropZone(zoneId, inputId, previewId){
   const zone = document.getElementById(zoneId), input = document.getElementById(inputId);
-  const preview = () => { if (input.files[0]) { const img = document.getElementById(previewId);
-    img.src = URL.createObjectURL(input.files[0]); img.hidden = false; } };
+  const preview = () => { const box = document.getElementById(previewId); if (!input.files.length) return;
+    box.innerHTML = ''; box.classList.toggle('many', input.files.length > 1); box.hidden = false;
+    [...input.files].forEach(file => { const shown = document.createElement(box.dataset.kind === 'audio' ? 'audio' : 'img');
+      shown.className = 'preview'; shown.title = file.name; shown.controls = true; shown.src = URL.createObjectURL(file); box.appendChild(shown); }); };
   zone.addEventListener('click', () => input.click());
   zone.addEventListener('dragover', e => { e.preventDefault(); zone.classList.add('over'); });
   zone.addEventListener('dragleave', () => zone.classList.remove('over'));
   zone.addEventListener('drop', e => { e.preventDefault(); zone.classList.remove('over'); input.files = e.dataTransfer.files; preview(); });
   input.addEventListener('change', preview);
 }
-function imageField(name, text){
-  return `<div id="${name}-zone" class="drop">${text}<br><small>(or click to choose a file)</small>
-    <input id="${name}" name="${name}" type="file" accept="image/*" hidden><img id="${name}-preview" class="preview" hidden></div>`;
+function imageField(name, many){
+  return `<div id="${name}-zone" class="drop">${many ? 'Drop one or more images here' : 'Drop an image here'}<br>
+    <small>(or click to choose ${many ? 'files' : 'a file'})</small><input id="${name}" name="${name}" type="file" accept="image/*"
+    ${many ? 'multiple' : ''} hidden><div id="${name}-preview" class="previews" data-kind="image" hidden></div></div>`;
 }
-function audioField(name){
-  return `<div id="${name}-zone" class="drop">Drop a WAV clip here<br><small>(or click to choose a file)</small>
-    <input id="${name}" name="${name}" type="file" accept=".wav,audio/wav" hidden><audio id="${name}-preview" controls hidden></audio></div>
+function audioField(name, many){
+  return `<div id="${name}-zone" class="drop">${many ? 'Drop one or more WAV clips here' : 'Drop a WAV clip here'}<br>
+    <small>(or click to choose ${many ? 'files' : 'a file'})</small><input id="${name}" name="${name}" type="file" accept=".wav,audio/wav"
+    ${many ? 'multiple' : ''} hidden><div id="${name}-preview" class="previews" data-kind="audio" hidden></div></div>
     <button type="button" id="${name}-record" class="record" onclick="record('${name}')">Record with the microphone</button>
     <span id="${name}-status"></span>`;
 }
@@ -92,6 +103,13 @@ function heatTable(rows, columns, weights){
     `<td style="background:rgba(26,95,180,${Math.min(1, w).toFixed(3)});color:${w > 0.5 ? '#fff' : '#222'}">${w.toFixed(2)}</td>`).join('') + '</tr>'; });
   return out + '</table>';
 }
+function show(view, answer, out, form, files){
+  // Several files in one request: a list of answers, in the order of the files.
+  if (!Array.isArray(answer)) { views[view](answer, out, form, 0); return; }
+  out.innerHTML = answer.map((_, i) => `<div class="item"><h3>${esc(files[i] ? files[i].name : '#' + (i + 1))}</h3>
+    <div id="${out.id}-${i}"></div></div>`).join('');
+  answer.forEach((one, i) => views[view](one, document.getElementById(`${out.id}-${i}`), form, i));
+}
 function bind(formId, action, spec, view){
   const form = document.getElementById(formId), out = document.getElementById(spec.result);
   const id = name => spec.prefix + name;
@@ -103,10 +121,12 @@ function bind(formId, action, spec, view){
         values[f.name] = f.type === 'bool' ? el.checked : f.type === 'int' ? (text === '' ? null : parseInt(text))
           : f.type === 'float' ? (text === '' ? null : parseFloat(text)) : text; });
       let body = values, isJson = true;
+      let files = [];
       if (spec.uploads.length) { body = new FormData(); isJson = false;
-        spec.uploads.forEach(n => body.append(n, document.getElementById(id(n)).files[0] || ''));
+        spec.uploads.forEach(n => { const chosen = [...document.getElementById(id(n)).files]; files = files.length ? files : chosen;
+          chosen.length ? chosen.forEach(f => body.append(n, f)) : body.append(n, ''); });
         Object.entries(values).forEach(([k, v]) => { if (v !== null && !Number.isNaN(v)) body.append(k, v); }); }
-      views[view](await send(action, body, isJson), out, form);
+      show(view, await send(action, body, isJson), out, form, files);
     } catch (err) { out.innerHTML = `<p class="error" id="error">${esc(err.message)}</p>`; } });
 }
 """
@@ -118,8 +138,9 @@ def _page(title, body, script=""):
 <script>{script}</script></body></html>"""
 
 
-def model_page(name, task):
-    """A model's page: a form per served verb, made from its declared inputs and options."""
+def model_page(name, task, needs_key=False):
+    """A model's page: a form per served verb, made from its declared inputs and options; with
+    `needs_key`, a field for the server's API key, which the forms send."""
     forms, scripts = [], []
     for index, verb in enumerate(v for v in type(task).verbs if v.served):
         form_id, prefix = ("form", "") if index == 0 else (verb.name, verb.name + "-")
@@ -135,16 +156,21 @@ def model_page(name, task):
         scripts.append(f"bind({json.dumps(form_id)}, {json.dumps(verb.name)}, {json.dumps(spec)}, {json.dumps(verb.view)});")
     kind = type(task).__name__
     body = (f'<p><a href="/">all models</a> · <a href="/api">API</a></p><h1>{html.escape(name)}</h1>'
-            f'<p class="task">{kind}: {html.escape(type(task).summary)}</p>' + "".join(forms))
+            f'<p class="task">{kind}: {html.escape(type(task).summary)}</p>' + (KEY_FIELD if needs_key else "") + "".join(forms))
     return _page(f"{name} · deeptoolkit", body, views.script() + "\n" + "\n".join(scripts))
+
+
+KEY_FIELD = ('<label for="api-key">API key <small>(this server asks for one; it is kept in this tab only)</small></label>'
+             '<input type="password" id="api-key" autocomplete="off">'
+             "<script>document.getElementById('api-key').value = sessionStorage.getItem('deeptoolkit-api-key') || '';</script>")
 
 
 def _input_field(prefix, item):
     label = f'<label for="{prefix}{item.name}">{html.escape(item.help or item.name.replace("_", " ").capitalize())}</label>'
     if item.kind == "image":
-        return f"{label}<script>document.write(imageField({json.dumps(prefix + item.name)}, 'Drop an image here'))</script>"
+        return f"{label}<script>document.write(imageField({json.dumps(prefix + item.name)}, {json.dumps(item.many)}))</script>"
     if item.kind == "audio":
-        return f"{label}<script>document.write(audioField({json.dumps(prefix + item.name)}))</script>"
+        return f"{label}<script>document.write(audioField({json.dumps(prefix + item.name)}, {json.dumps(item.many)}))</script>"
     example = html.escape(item.example)
     if item.kind == "story":
         return f'{label}<textarea id="{prefix}{item.name}">{example}</textarea>'

@@ -208,12 +208,13 @@ class Captioner(EncoderDecoderTask):
             written.append(plots.caption_attention(result["image"], result["words"], result["attention"], target, result["caption"]))
         return written
 
-    def _caption_answer(self, image, beam=None, attention=False):
-        """The served answer: {caption}, and with `attention` each word and its attention grid."""
+    def _caption_answer(self, images, beam=None, attention=False):
+        """The served answers, one per image of the list `images`: {caption}, and with `attention`
+        each word and its attention grid."""
         if not attention:
-            return {"caption": self.caption(image, beam=beam)}
-        result = self.caption(image, beam=beam, return_attention=True)
-        return {key: result[key] for key in ("caption", "words", "attention")}
+            return [{"caption": caption} for caption in self.caption(list(images), beam=beam)]
+        return [{key: result[key] for key in ("caption", "words", "attention")}
+                for result in self.caption(list(images), beam=beam, return_attention=True)]
 
     def caption(self, images, beam=None, max_length=None, return_attention=False):
         """The caption of an image (a file path or an (H, W, 3) array), or of each in a list.

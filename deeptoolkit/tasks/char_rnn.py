@@ -66,8 +66,9 @@ class CharRNN(Task):
                       Option("top_p", "Sample among the most likely characters holding probability p.", type=float, default=None),
                       Option("seed", "The same seed writes the same text.", type=int, default=None)),
              answer_key="text", view="text"),
-        Verb("predict", "The most likely next characters (words) after each text.", inputs=(Input("texts", "text", many=True),),
-             options=(top_k(5, "Characters (words) shown per text."),), view="labels", served=False),
+        Verb("predict", "The most likely next characters (words) after each text.",
+             inputs=(Input("texts", "text", many=True, example="the quick brown f"),),
+             options=(top_k(5, "Characters (words) shown per text."),), answer="_next_answer", view="next"),
         Verb("map", "A 2-D t-SNE map of the word vectors of a word-level model (--unit word), labelled; with --nearest, "
              "the nearest words of a word.", method="neighbours",
              options=(Option("words", "Map the most frequent words.", type=int, low=5, default=200),
@@ -229,6 +230,12 @@ class CharRNN(Task):
                 best = np.argsort(-probabilities)[:top_k]
                 results[row] = [(vocabulary.symbols[i], float(probabilities[i])) for i in best]
         return results
+
+    def _next_answer(self, texts, top_k=5):
+        """The served answers, one per text: the most likely next character (word) with its
+        probability, and the `top_k` best."""
+        return [{"label": ranked[0][0], "probability": ranked[0][1], "top_k": [{"label": unit, "probability": p} for unit, p in ranked]}
+                for ranked in self.predict(texts, top_k)]
 
     # ----------------------------------------------------------------- word vectors
     def word_vectors(self):

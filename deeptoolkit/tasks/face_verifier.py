@@ -18,6 +18,7 @@ from deeptoolkit.checks import check_positive_int
 from deeptoolkit.data.face_detection import FaceDetector, check_detect
 from deeptoolkit.declaration import Input, Option, Verb, top_k
 from deeptoolkit.errors import DeeptoolkitError
+from deeptoolkit.models.inference import predict_batches
 from deeptoolkit.tasks.base import Task, arguments
 from deeptoolkit.tasks.face_descriptors import DLIB, DLIB_IMAGE_SIZE, FaceDescriptors
 from deeptoolkit.tasks.face_scoring import PAIR_FOLDS, FaceScoring
@@ -279,9 +280,9 @@ class FaceVerifier(FaceDescriptors, FaceScoring, Task):
 
         if not statistics:
             embedder = self._cached("embedder", lambda: embedding_part(self.model))
-            return np.asarray(embedder.predict(photos, batch_size=batch_size or 128, verbose=0), "float32")
+            return np.asarray(predict_batches(embedder, photos, batch_size or 128), "float32")
         describer = self._cached("describer", lambda: embedding_and_statistics(self.model))
-        embeddings, described = describer.predict(photos, batch_size=batch_size or 128, verbose=0)
+        embeddings, described = predict_batches(describer, photos, batch_size or 128)
         return np.asarray(embeddings, "float32"), np.asarray(described, "float32")
 
     def _photos(self, images, what="images"):

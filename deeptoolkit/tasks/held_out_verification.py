@@ -4,6 +4,7 @@ import keras
 
 from deeptoolkit.metrics import verification
 from deeptoolkit.models.face_embedding import embedding_part
+from deeptoolkit.models.inference import predict_batches
 
 
 class HeldOutVerification(keras.callbacks.Callback):
@@ -18,7 +19,7 @@ class HeldOutVerification(keras.callbacks.Callback):
         self.embedder = embedding_part(self.model)  # once: a new model per epoch would retrace predict
 
     def on_epoch_end(self, epoch, logs=None):
-        embeddings = self.embedder.predict(self.images, batch_size=256, verbose=0)
+        embeddings = predict_batches(self.embedder, self.images, 256)
         distances = verification.pair_distances(embeddings, self.first, self.second)
         if logs is not None:
             logs["val_auc"] = verification.roc_scores(distances, self.same)["auc"]

@@ -16,6 +16,7 @@ import numpy as np
 from deeptoolkit.declaration import Input, Option, Verb, top_k
 from deeptoolkit.checks import check_positive_int
 from deeptoolkit.errors import DeeptoolkitError
+from deeptoolkit.models.inference import predict_batches
 from deeptoolkit.tasks.base import Task, arguments
 from deeptoolkit.tasks.fine_tuning import PRETRAINED_OPTIONS
 from deeptoolkit.tasks.run import TrainingData
@@ -177,7 +178,7 @@ class ImageClassifier(Task):
         """Class probabilities (N, num_classes) for image files or arrays."""
         self._require_fitted()
         batch = self._image_batch(images)
-        return self.model.predict(batch, batch_size=batch_size or self.config["batch_size"], verbose=0)
+        return predict_batches(self.model, batch, batch_size or self.config["batch_size"])
 
     def predict(self, images, top_k=1, batch_size=None):
         """For each image, its most likely class with probability, and the `top_k` best.

@@ -22,6 +22,7 @@ from deeptoolkit.data.story_world import REVIEW_STORY
 from deeptoolkit.declaration import Input, Option, Verb, top_k
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.metrics.question_answering import answer_scores
+from deeptoolkit.models.inference import predict_batches
 from deeptoolkit.tasks.base import Task, arguments
 from deeptoolkit.tasks.deprecation import renamed_argument
 from deeptoolkit.tasks.run import TrainingData
@@ -355,7 +356,7 @@ class MemNN(Task):
         if isinstance(data, (str, os.PathLike)):
             questions = babi.read_babi_file(data)
             stories, asked, _ = self.encoding.encode(questions, with_answers=False)
-            probabilities = self.model.predict({"story": stories, "question": asked}, batch_size=batch_size or 256, verbose=0)
+            probabilities = predict_batches(self.model, {"story": stories, "question": asked}, batch_size or 256)
             return [self.encoding.answers[i] for i in probabilities.argmax(axis=1)]
         if not isinstance(data, (list, tuple)) or not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in data):
             raise DeeptoolkitError(f"Expected a bAbI file or a list of (story, question) pairs. Received: data of type {type(data).__name__}")
@@ -385,7 +386,7 @@ class MemNN(Task):
             log.warning("%d of %d questions have stories longer than the model's memory of %d sentences: each is read as its "
                         "last %d sentences", cut, len(questions), encoding.memory_size, encoding.memory_size)
         stories, asked, answers = encoding.encode(questions, unseen_answers=unseen_answers)
-        probabilities = self.model.predict({"story": stories, "question": asked}, batch_size=batch_size or 256, verbose=0)
+        probabilities = predict_batches(self.model, {"story": stories, "question": asked}, batch_size or 256)
         correct = probabilities.argmax(axis=1) == answers
         return answer_scores(questions, correct, which, unseen_answers=int((answers < 0).sum()), stories_cut=int(cut))
 

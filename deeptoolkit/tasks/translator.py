@@ -22,6 +22,7 @@ from deeptoolkit.declaration import BEAM, RETURN_ATTENTION, Input, Option, Verb
 from deeptoolkit import inputs
 from deeptoolkit.errors import DeeptoolkitError
 from deeptoolkit.metrics.scores import Scores
+from deeptoolkit.models.inference import predict_batches
 from deeptoolkit.tasks.base import arguments
 from deeptoolkit.tasks.encoder_decoder import EncoderDecoderTask
 from deeptoolkit.tasks.run import TrainingData
@@ -320,6 +321,6 @@ class Translator(EncoderDecoderTask):
         encoded = np.stack([source_vocabulary.encode(s, self.config["max_length"]) for s in sources])
         targets_in = np.stack([target_vocabulary.encode(t, steps, start=True) for t in references])
         targets_out = np.stack([target_vocabulary.encode(t, steps, end=True) for t in references])
-        logits = self.model.predict({"source": encoded, "target_in": targets_in}, batch_size=batch_size or 256, verbose=0)
+        logits = predict_batches(self.model, {"source": encoded, "target_in": targets_in}, batch_size or 256)
         words = targets_out != 0
         return float((logits.argmax(-1) == targets_out)[words].mean())

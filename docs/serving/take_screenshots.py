@@ -1,5 +1,5 @@
 """Screenshots of every model's page as a person uses it: `deeptoolkit serve` on the saved test
-models, each form filled (an upload for image inputs, a recording from the microphone for audio
+models, each form filled (an upload for image inputs, two where the verb takes several, a recording from the microphone for audio
 inputs: Chromium's fake capture device plays one of the embedded spoken digits; the page's own
 example for text), sent, and the page with its answer written to docs/serving/TASK.png by
 headless Chromium.
@@ -36,20 +36,22 @@ def free_port():
 
 def example_images(folder):
     """An image file for each kind of model that reads images, enlarged so that a page shows it."""
-    digit = (np.kron(np.random.default_rng(3).integers(0, 255, (8, 8)), np.ones((8, 8)))).astype("uint8")
-    scene = shape_scenes.generate_scenes(1, seed=7)[0][0]
+    digit, digit2 = (np.kron(np.random.default_rng(seed).integers(0, 255, (8, 8)), np.ones((8, 8))).astype("uint8") for seed in (3, 4))
+    scene, scene2 = shape_scenes.generate_scenes(2, seed=7)[0]
     faces, _ = synthetic_faces.photos(synthetic_faces.people(1, seed=5), 2, seed=5)
     paths = {}
-    for name, pixels in {"digit": digit, "scene": scene, "face0": faces[0], "face1": faces[1]}.items():
+    for name, pixels in {"digit": digit, "digit2": digit2, "scene": scene, "scene2": scene2, "face0": faces[0], "face1": faces[1]}.items():
         paths[name] = os.path.join(folder, f"{name}.png")
         Image.fromarray(np.asarray(pixels).squeeze().astype("uint8")).save(paths[name])
     return paths
 
 
-def image_for(task_name, input_name, images):
+def images_for(task_name, item, images):
+    """The files a form's image input gets: two where it takes several, to show an answer each."""
     if task_name == "face-verifier":
-        return images["face1" if input_name == "second" else "face0"]
-    return images["scene" if task_name == "captioner" else "digit"]
+        return [images["face1" if item.name == "second" else "face0"]]
+    kind = "scene" if task_name == "captioner" else "digit"
+    return [images[kind], images[kind + "2"]] if item.many else [images[kind]]
 
 
 def main():
@@ -101,7 +103,7 @@ def main():
                     if item.kind == "image":
                         field = browser.find_element(By.ID, prefix + item.name)
                         browser.execute_script("arguments[0].hidden = false", field)
-                        field.send_keys(os.path.abspath(image_for(name, item.name, images)))
+                        field.send_keys("\n".join(os.path.abspath(path) for path in images_for(name, item, images)))
                         browser.execute_script("arguments[0].hidden = true; arguments[0].dispatchEvent(new Event('change'))", field)
                     if item.kind == "audio":
                         record = browser.find_element(By.ID, prefix + item.name + "-record")

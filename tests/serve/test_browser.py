@@ -23,12 +23,12 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def serving(models):
+def serving(models, settings=None):
     """Serve `models` on a free local port in a thread; yields the base URL."""
     import uvicorn
 
     port = free_port()
-    config = uvicorn.Config(create_app(models), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(create_app(models, settings), host="127.0.0.1", port=port, log_level="warning")
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
@@ -97,6 +97,22 @@ def test_a_person_classifies_an_image_on_the_page(server, browser, served_models
     browser.find_element(By.CSS_SELECTOR, "#form button[type=submit]").click()
     label = WebDriverWait(browser, 30).until(expected_conditions.presence_of_element_located((By.ID, "top-label"))).text
     assert label == served_models["image_classifier"].predict(str(image))[0]["label"]
+
+    # Several files at once: one answer each, under its file's name, in order.
+    others = [tmp_path / f"{name}.png" for name in ("zeros", "noise")]
+    others[0].write_bytes(png(np.zeros((8, 8))))
+    others[1].write_bytes(png(np.random.default_rng(1).integers(0, 255, (8, 8))))
+    browser.get(f"{server}/models/digits")
+    upload = browser.find_element(By.ID, "image")
+    browser.execute_script("arguments[0].hidden = false", upload)
+    upload.send_keys("\n".join(str(path) for path in others))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#image-preview img.preview")) == 2
+    browser.find_element(By.CSS_SELECTOR, "#form button[type=submit]").click()
+    WebDriverWait(browser, 30).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#result .item")) == 2)
+    items = browser.find_elements(By.CSS_SELECTOR, "#result .item")
+    assert [item.find_element(By.TAG_NAME, "h3").text for item in items] == ["zeros.png", "noise.png"]
+    expected = [answer["label"] for answer in served_models["image_classifier"].predict([str(path) for path in others])]
+    assert [item.find_element(By.CSS_SELECTOR, ".big span").text for item in items] == expected
 
 
 def test_a_person_records_a_word_with_the_microphone_and_reads_what_was_heard(server, listening_browser, served_models):
