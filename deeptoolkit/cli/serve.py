@@ -18,7 +18,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
               help="The largest request body accepted.")
 @click.option("--max-batch", type=click.IntRange(min=1), default=32, show_default=True,
               help="The most items (images, clips, texts) one call of a model answers, and one request may send.")
-@click.option("--batch-wait-ms", type=click.FloatRange(min=0), default=2.0, show_default=True,
+@click.option("--batch-wait-ms", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="How long a batch waits for more requests after its first (0: only those already waiting).")
 @click.option("--api-key", envvar="DEEPTOOLKIT_API_KEY", default=None,
               help="Require this key on every API route (Authorization: Bearer KEY or X-API-Key: KEY); "

@@ -35,7 +35,7 @@ class Settings:
     max_upload_bytes: int = 10_000_000
     gallery: str = None
     max_batch: int = 32
-    batch_wait_ms: float = 2.0
+    batch_wait_ms: float = 1.0
     api_key: str = None
     body_timeout_s: float = 30.0
 
