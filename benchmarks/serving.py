@@ -184,7 +184,7 @@ def peak_mb(pid):
 
 
 def medians(results):
-    return {key: statistics.median(r[key] for r in results) for key in results[0]}
+    return {key: round(statistics.median(r[key] for r in results), 2) for key in results[0]}
 
 
 def measure(name, workload, base, server_cpu, clients, seconds, rounds):
@@ -227,7 +227,11 @@ def main():
     parser.add_argument("--baseline-code", default=None, help="A checkout whose server also serves the image classifier.")
     parser.add_argument("--serve-options", default="", help="More options of deeptoolkit serve, e.g. '--batch-wait-ms 0'.")
     args = parser.parse_args()
+    import logging
+
     from deeptoolkit.serve.models import load_models
+
+    logging.getLogger("deeptoolkit").setLevel(logging.ERROR)  # the direct calls' warnings (a face verifier's domain) each time
 
     import psutil
 

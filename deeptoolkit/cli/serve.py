@@ -11,7 +11,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 @click.command("serve")
 @click.argument("models", nargs=-1, required=True)
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (0.0.0.0: every interface).")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="The port (0: any free one, printed).")
 @click.option("--gallery", type=click.Path(exists=True, file_okay=False), default=None,
               help="A folder of person folders, for the models whose verbs need a gallery (identify).")
 @click.option("--max-upload-mb", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
@@ -43,6 +43,8 @@ def serve(models, host, port, gallery, max_upload_mb, max_batch, batch_wait_ms, 
 
     if api_key is not None and not api_key.strip():
         raise click.BadParameter("an empty key would let anyone in", param_hint="--api-key")
+    listening = _listening_socket(host, port)  # before the models load: a taken port is said at once
+    port = listening.getsockname()[1]
     loaded = load_models(models)
     for name, task in loaded.items():
         click.echo(f"serving {name} ({type(task).__name__}) at http://{host}:{port}/models/{name}")
@@ -63,8 +65,29 @@ def serve(models, host, port, gallery, max_upload_mb, max_batch, batch_wait_ms, 
     # full passes, which otherwise walk TensorFlow's and Keras's objects and stall requests.
     gc.collect()
     gc.freeze()
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                timeout_graceful_shutdown=shutdown_timeout)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=shutdown_timeout)
+    uvicorn.Server(config).run(sockets=[listening])
+
+
+def _listening_socket(host, port):
+    """A TCP socket bound to host:port (port 0: a free one, held from now on, so no other server takes it)."""
+    import socket
+
+    from deeptoolkit.errors import DeeptoolkitError
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as error:
+        raise DeeptoolkitError(f"Cannot listen on host {host!r}: {error.strerror}. Expected an address or a name of this machine") from None
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host, port))
+    except OSError as error:
+        listening.close()
+        raise DeeptoolkitError(f"Cannot listen on {host}:{port}: {error.strerror}. Choose another --port (0: any free one) "
+                               "or --host") from None
+    return listening
 
 
 @click.command("export")

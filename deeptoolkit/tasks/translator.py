@@ -55,8 +55,9 @@ class Translator(EncoderDecoderTask):
     )
     verbs = (
         Verb("translate", "The translation of a sentence, optionally with its attention matrix.",
-             inputs=(Input("sentence", "text", example="i like the cat ."),), options=(BEAM, RETURN_ATTENTION), answer="_translation_answer", view="translation",
-             file=Option("attention_map", "Write the source-target heatmap PNG."), write="draw_attention"),
+             inputs=(Input("sentence", "text", many=True, example="i like the cat ."),), options=(BEAM, RETURN_ATTENTION), answer="_translation_answer",
+             view="translation", file=Option("attention_map", "Write the source-target heatmap PNG (one file per sentence: OUT.png, "
+                                                           "OUT-2.png, ...)."), write="draw_attention"),
         Verb("predict", "The translation of every line of a file: source<TAB>translation.",
              inputs=(Input("sentences", "lines"),), options=(BEAM,), view="pairs", served=False),
         Verb("map", "A 2-D t-SNE map of how the encoder sums up each line of a file, labelled.", inputs=(Input("sentences", "lines"),),
@@ -201,19 +202,28 @@ class Translator(EncoderDecoderTask):
 
         return self._cached("encoder", lambda: seq2seq_encoder(self.model))
 
-    def _translation_answer(self, sentence, beam=None, attention=False):
-        """The served answer: {translation}, and with `attention` its attention matrix."""
-        answer = {"translation": self.translate(sentence, beam=beam)}
+    def _translation_answer(self, sentences, beam=None, attention=False):
+        """The served answers, one per sentence of the list `sentences`: {translation}, and with
+        `attention` its attention matrix."""
+        answers = [{"translation": text} for text in self.translate(list(sentences), beam=beam)]
         if attention and self.config["attention"] is not None:
-            answer["attention"] = self.attention(sentence, beam=beam)
-        return answer
+            for answer, sentence in zip(answers, sentences):
+                answer["attention"] = self.attention(sentence, beam=beam)
+        return answers
 
-    def draw_attention(self, sentence, path, beam=None):
-        """The attention of the translation of `sentence` as a source x target heatmap PNG at `path`."""
+    def draw_attention(self, sentences, path, beam=None):
+        """The attention of the translation of a sentence as a source x target heatmap PNG at
+        `path` (its path returned); of each sentence of a list, `path` for the first, then
+        PATH-2.png, ... (the paths returned)."""
         from deeptoolkit import plots
 
-        weights = self.attention(sentence, beam=beam)
-        return plots.translation_attention(weights["source"], weights["target"], weights["weights"], path, sentence)
+        stem, extension = os.path.splitext(os.fspath(path))
+        written = []
+        for index, sentence in enumerate([sentences] if isinstance(sentences, str) else sentences):
+            weights = self.attention(sentence, beam=beam)
+            target = os.fspath(path) if index == 0 else f"{stem}-{index + 1}{extension or '.png'}"
+            written.append(plots.translation_attention(weights["source"], weights["target"], weights["weights"], target, sentence))
+        return written[0] if isinstance(sentences, str) else written
 
     def neighbours(self, sentences, nearest=0):
         """{sentence: its `nearest` nearest others among `sentences` with their similarity}."""

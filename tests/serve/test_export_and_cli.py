@@ -50,3 +50,16 @@ def test_models_are_named_by_file_or_folder_and_bad_ones_stop_start_up(served_mo
     (tmp_path / "broken.dtk").write_text("not a model")
     one_line_error(run("serve", tmp_path / "broken.dtk"), "Could not load the model 'broken'")
     one_line_error(run("serve", tmp_path / "missing.dtk"), "missing.dtk")
+
+
+def test_a_taken_port_an_unknown_host_and_an_empty_key_are_said_before_the_models_load(served_models, tmp_path):
+    import socket
+
+    path = served_models["memnn"].save(tmp_path / "reader.dtk")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        one_line_error(run("serve", path, "--port", port), f"Cannot listen on 127.0.0.1:{port}", "--port (0: any free one)")
+    one_line_error(run("serve", path, "--host", "no-such-host.invalid"), "Cannot listen on host 'no-such-host.invalid'")
+    assert "empty key" in run("serve", path, "--api-key", " ").output

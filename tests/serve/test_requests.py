@@ -43,6 +43,9 @@ def test_several_items_in_one_request_get_a_list_of_answers_in_order(client, ser
     texts = ["the qu", "the lazy d", "jumps ov"]
     predicted = client.post("/models/char_rnn/predict", json={"texts": texts, "top_k": 2}).json()
     assert [[t["label"] for t in answer["top_k"]] for answer in predicted] == [[c for c, _ in p] for p in served_models["char_rnn"].predict(texts, top_k=2)]
+    sentences = ["i like the cat .", "we see the red car ."]
+    translated = client.post("/models/translator/translate", json={"sentence": sentences}).json()
+    assert [t["translation"] for t in translated] == served_models["translator"].translate(sentences)
     captions = client.post("/models/captioner/caption", files=[("image", ("a.png", png(np.zeros((32, 32, 3))))),
                                                                ("image", ("b.png", png(np.full((32, 32, 3), 255))))]).json()
     assert [set(c) for c in captions] == [{"caption"}, {"caption"}]

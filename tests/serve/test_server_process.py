@@ -5,6 +5,7 @@ memory, and a graceful shutdown that answers the requests in flight."""
 import concurrent.futures
 import itertools
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,9 +16,8 @@ import numpy as np
 import pytest
 
 from tests.serve.conftest import LEGACY, png
-from tests.serve.test_browser import free_port
 
-SOAK_SECONDS = 20
+SOAK_SECONDS = 12
 CLIENTS = 8
 # What the server's resident memory may grow by over the soak, after a warm-up of the same requests.
 MEMORY_GROWTH_MB = 64
@@ -25,22 +25,27 @@ MEMORY_GROWTH_MB = 64
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port, folder = free_port(), tmp_path_factory.mktemp("server")
-    stderr = folder / "stderr.txt"
+    stderr = tmp_path_factory.mktemp("server") / "stderr.txt"
     with open(stderr, "w") as errors:
+        # Port 0: the server holds a free port from the start (a port chosen here could be taken meanwhile) and prints it.
         process = subprocess.Popen([sys.executable, "-m", "deeptoolkit.cli", "serve", f"digits={LEGACY}/image_classifier.dtk",
-                                    f"writer={LEGACY}/char_rnn.dtk", "--host", "0.0.0.0", "--port", str(port)],
-                                   stdout=subprocess.DEVNULL, stderr=errors, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 120
+                                    f"writer={LEGACY}/char_rnn.dtk", "--host", "0.0.0.0", "--port", "0"], stdout=subprocess.PIPE,
+                                   stderr=errors, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1"})
+    printed = [process.stdout.readline(), process.stdout.readline()]
+    found = re.search(r"serving writer \(CharRNN\) at http://0\.0\.0\.0:(\d+)/models/writer", printed[1])
+    if not found:
+        process.kill()
+        pytest.fail(f"the server did not start: {printed} {stderr.read_text()[-2000:]}")
+    base, deadline = f"http://127.0.0.1:{found.group(1)}", time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
+            if httpx.get(f"{base}/ready", timeout=2).json()["models"] == ["digits", "writer"]:
                 break
         except httpx.HTTPError:
             time.sleep(0.3)
     else:
         process.kill()
-        pytest.fail(f"the server did not start: {stderr.read_text()[-2000:]}")
+        pytest.fail(f"the server did not answer: {stderr.read_text()[-2000:]}")
     yield process, base, stderr
     if process.poll() is None:
         process.kill()
