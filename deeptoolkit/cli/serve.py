@@ -43,7 +43,7 @@ def serve(models, host, port, gallery, max_upload_mb, max_batch, batch_wait_ms, 
 
     if api_key is not None and not api_key.strip():
         raise click.BadParameter("an empty key would let anyone in", param_hint="--api-key")
-    listening = _listening_socket(host, port)  # before the models load: a taken port is said at once
+    listening = listening_socket(host, port)  # before the models load: a taken port is said at once
     port = listening.getsockname()[1]
     loaded = load_models(models)
     for name, task in loaded.items():
@@ -69,17 +69,19 @@ def serve(models, host, port, gallery, max_upload_mb, max_batch, batch_wait_ms, 
     uvicorn.Server(config).run(sockets=[listening])
 
 
-def _listening_socket(host, port):
+def listening_socket(host, port):
     """A TCP socket bound to host:port (port 0: a free one, held from now on, so no other server takes it)."""
     import socket
 
     from deeptoolkit.errors import DeeptoolkitError
 
     try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        family, kind, protocol = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][:3]
     except socket.gaierror as error:
         raise DeeptoolkitError(f"Cannot listen on host {host!r}: {error.strerror}. Expected an address or a name of this machine") from None
-    listening = socket.socket(family, socket.SOCK_STREAM)
+    # The protocol named (IPPROTO_TCP), as asyncio sets TCP_NODELAY only on such sockets: without it
+    # small answers wait out the peer's delayed acknowledgement (40 ms a request).
+    listening = socket.socket(family, kind, protocol)
     listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listening.bind((host, port))

@@ -63,3 +63,14 @@ def test_a_taken_port_an_unknown_host_and_an_empty_key_are_said_before_the_model
         one_line_error(run("serve", path, "--port", port), f"Cannot listen on 127.0.0.1:{port}", "--port (0: any free one)")
     one_line_error(run("serve", path, "--host", "no-such-host.invalid"), "Cannot listen on host 'no-such-host.invalid'")
     assert "empty key" in run("serve", path, "--api-key", " ").output
+
+
+def test_the_listening_socket_names_tcp_so_that_answers_are_not_held_back():
+    import socket
+
+    from deeptoolkit.cli.serve import listening_socket
+
+    # asyncio turns Nagle's algorithm off (TCP_NODELAY) only on sockets whose protocol is IPPROTO_TCP;
+    # with protocol 0 every small answer waited out the client's delayed acknowledgement (40 ms).
+    with listening_socket("127.0.0.1", 0) as listening:
+        assert listening.proto == socket.IPPROTO_TCP and listening.getsockname()[1] > 0
