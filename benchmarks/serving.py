@@ -100,7 +100,7 @@ def workloads(models, folder):
             loads[name] = Workload(lambda n, t=task: t.generate("the ", 50, seed=1), f"/models/{name}/generate", False,
                                    json={"prime": "the ", "length": 50, "seed": 1})
         elif kind == "Translator":
-            loads[name] = Workload(lambda n, t=task: t.translate("i like the small cat ."), f"/models/{name}/translate", False,
+            loads[name] = Workload(lambda n, t=task: t.translate(["i like the small cat ."] * n), f"/models/{name}/translate", True,
                                    json={"sentence": "i like the small cat ."})
         elif kind == "SpeechRecognizer":
             clip = spoken_digits.split()[1][0][7]

@@ -26,6 +26,7 @@ from deeptoolkit.serve import actions, pages
 from deeptoolkit.serve.batching import ModelWorker
 from deeptoolkit.serve.guard import RequestGuard
 from deeptoolkit.serve.monitoring import Metrics, Monitoring
+from deeptoolkit.serve.uploads import without_upload_paths
 
 log = logging.getLogger("deeptoolkit")
 
@@ -76,7 +77,8 @@ def create_app(models, settings=None):
     @app.exception_handler(Exception)
     async def bug(request, error):
         log.exception("unexpected error serving %s", request.url.path)
-        return JSONResponse({"error": _one_line(f"unexpected {type(error).__name__}: {error} (a bug in deeptoolkit)")}, status_code=500)
+        message = without_upload_paths(f"unexpected {type(error).__name__}: {error} (a bug in deeptoolkit)")
+        return JSONResponse({"error": _one_line(message)}, status_code=500)
 
     @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
     def index():

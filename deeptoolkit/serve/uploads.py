@@ -5,6 +5,7 @@ import atexit
 import contextlib
 import functools
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -64,3 +65,9 @@ def _upload_folder():
     folder = tempfile.mkdtemp(prefix="deeptoolkit-uploads-")
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
+
+
+def without_upload_paths(message):
+    """`message` with the paths of uploads on this server replaced by "<upload>" (for errors that are
+    not about the input, where the client's own file names are not known)."""
+    return re.sub(re.escape(_upload_folder() + os.sep) + r"[^\s'\"]+", "<upload>", str(message))

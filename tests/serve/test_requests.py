@@ -70,6 +70,15 @@ def test_a_bad_item_is_named_by_the_file_the_client_sent(client, digits):
     assert "deeptoolkit-upload" not in error.json()["error"]
 
 
+def test_an_unexpected_error_shows_no_path_on_the_server(served_models, digits, monkeypatch):
+    classifier = served_models["image_classifier"]
+    monkeypatch.setattr(type(classifier), "predict", lambda self, images, top_k=1: open(images[0] + ".missing"))
+    bug = TestClient(create_app({"digits": classifier}), raise_server_exceptions=False).post(
+        "/models/digits/predict", files={"image": ("d.png", digits[0])})
+    one_line_error(bug, 500, "unexpected FileNotFoundError", "<upload>", "a bug in deeptoolkit")
+    assert "deeptoolkit-upload" not in bug.json()["error"]
+
+
 def test_metrics_count_requests_errors_latency_and_batch_sizes(client, digits):
     client.post("/models/image_classifier/predict", files=[("image", ("a.png", digits[0])), ("image", ("b.png", digits[1]))])
     client.post("/models/image_classifier/predict", files=[("image", ("bad.png", b"nope"))])
