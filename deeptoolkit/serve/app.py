@@ -38,8 +38,12 @@ def _one_line(text):
 def _validation_message(error):
     problems = []
     for item in error.errors():
-        where = ".".join(str(part) for part in item.get("loc", ()) if part not in ("body",))
-        problems.append(f"{where}: {item.get('msg', 'invalid')}" if where else item.get("msg", "invalid"))
+        # A field's name, without the place of an item in a list of files.
+        where = ".".join(str(part) for part in item.get("loc", ()) if part != "body" and not isinstance(part, int))
+        message = item.get("msg", "invalid")
+        if "UploadFile" in message:  # a form field sent as text: no file was chosen
+            message = "expected an uploaded file (none was sent)"
+        problems.append(f"{where}: {message}" if where else message)
     return "Invalid request: " + "; ".join(problems)
 
 

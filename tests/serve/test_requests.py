@@ -63,6 +63,11 @@ def test_items_over_the_limit_or_where_one_is_taken_are_refused_by_name(client, 
     one_line_error(client.post("/models/face_verifier/verify", files=two_firsts), 422, "'first' takes one image", "received 2")
 
 
+def test_a_form_without_its_file_says_so(client):
+    one_line_error(client.post("/models/image_classifier/predict", data={"image": "", "top_k": "3"}), 422,
+                   "image: expected an uploaded file (none was sent)")
+
+
 def test_a_bad_item_is_named_by_the_file_the_client_sent(client, digits):
     files = [("image", ("good.png", digits[0])), ("image", ("holiday.png", b"not an image"))]
     error = client.post("/models/image_classifier/predict", files=files)
