@@ -68,5 +68,6 @@ class Monitoring:
             if status >= 400:
                 self.metrics.errors.labels(route, str(status)).inc()
             host, port = scope.get("client") or ("-", 0)
-            access_log.info('%s:%s "%s %s HTTP/%s" %d %dB %.1fms', host, port, method, path, scope.get("http_version", "1.1"),
-                            status, size, 1000 * seconds)
+            # Escaped: a path is the client's text, and a line end in it would forge a log line.
+            access_log.info('%s:%s "%s %s HTTP/%s" %d %dB %.1fms', host, port, method, path.encode("unicode_escape").decode("ascii"),
+                            scope.get("http_version", "1.1"), status, size, 1000 * seconds)

@@ -107,8 +107,9 @@ def test_one_access_log_line_per_request(client, caplog):
     with caplog.at_level(logging.INFO, logger="deeptoolkit.access"):
         client.get("/health")
         client.post("/models/nobody/predict")
+        client.get("/forged%0A127.0.0.1 GET /admin")
     lines = [r.getMessage() for r in caplog.records if r.name == "deeptoolkit.access"]
-    assert len(lines) == 2
+    assert len(lines) == 3 and "\n" not in lines[2] and "/forged\\n127.0.0.1" in lines[2]
     assert re.fullmatch(r'\S+ "GET /health HTTP/1.1" 200 \d+B [0-9.]+ms', lines[0]) and '"POST /models/nobody/predict HTTP/1.1" 404' in lines[1]
 
 
