@@ -25,11 +25,14 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
                    "also read from $DEEPTOOLKIT_API_KEY. The pages and /health, /ready stay open.")
 @click.option("--body-timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
               help="Seconds a request body may stall before the request is answered 408.")
+@click.option("--header-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
+              help="Seconds a connection may take to send a request's line and headers before it is answered 408.")
 @click.option("--shutdown-timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
               help="On Ctrl-C or SIGTERM, seconds to finish the requests in flight before stopping.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="One line per request on stderr.")
 @friendly_errors
-def serve(models, host, port, gallery, max_upload_mb, max_batch, batch_wait_ms, api_key, body_timeout, shutdown_timeout, access_log):
+def serve(models, host, port, gallery, max_upload_mb, max_batch, batch_wait_ms, api_key, body_timeout, header_timeout, shutdown_timeout,
+          access_log):
     """Serve saved MODELs (paths, run folders, or NAME=PATH): a JSON API and a page per model at
     http://HOST:PORT/ (each model under its file's or folder's name)."""
     import gc
@@ -39,6 +42,7 @@ def serve(models, host, port, gallery, max_upload_mb, max_batch, batch_wait_ms, 
 
     from deeptoolkit.serve.actions import Settings
     from deeptoolkit.serve.app import create_app
+    from deeptoolkit.serve.header_deadline import with_header_deadline
     from deeptoolkit.serve.models import load_models
 
     if api_key is not None and not api_key.strip():
@@ -65,7 +69,8 @@ def serve(models, host, port, gallery, max_upload_mb, max_batch, batch_wait_ms, 
     # full passes, which otherwise walk TensorFlow's and Keras's objects and stall requests.
     gc.collect()
     gc.freeze()
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=shutdown_timeout)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=shutdown_timeout,
+                            http=with_header_deadline(header_timeout))
     uvicorn.Server(config).run(sockets=[listening])
 
 

@@ -23,12 +23,12 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def serving(models, settings=None):
-    """Serve `models` on a free local port in a thread; yields the base URL."""
+def serving(models, settings=None, **server):
+    """Serve `models` on a free local port in a thread (`server`: more uvicorn.Config arguments); yields the base URL."""
     import uvicorn
 
     port = free_port()
-    config = uvicorn.Config(create_app(models, settings), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(create_app(models, settings), host="127.0.0.1", port=port, log_level="warning", **server)
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()

@@ -148,3 +148,31 @@ def test_a_client_that_stops_sending_its_body_times_out(served_models):
             answer = answer.decode()
         assert answer.startswith("HTTP/1.1 408") and "stopped arriving for 0.5 s" in answer
         assert time.monotonic() - start < 5
+
+
+def test_a_client_that_sends_its_headers_too_slowly_is_answered_408_and_closed(served_models):
+    from deeptoolkit.serve.header_deadline import with_header_deadline
+
+    def answer_to(connection):
+        answer = b""
+        while part := connection.recv(4096):
+            answer += part
+            if answer.endswith(b"}"):
+                break
+        return answer.decode()
+
+    for base in serving({"digits": served_models["image_classifier"]}, http=with_header_deadline(0.5)):
+        host, port = base.rsplit("//", 1)[1].split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as slow:
+            slow.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # and never the blank line that ends the headers
+            start = time.monotonic()
+            answer = answer_to(slow)
+            assert answer.startswith("HTTP/1.1 408") and "did not arrive within 0.5 s" in answer
+            assert time.monotonic() - start < 5 and slow.recv(10) == b""  # closed
+        with socket.create_connection((host, int(port)), timeout=10) as kept:
+            time.sleep(0.3)
+            kept.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert answer_to(kept).startswith("HTTP/1.1 200")  # in time: answered
+            time.sleep(0.3)  # the next request on the same connection has its own deadline
+            kept.sendall(b"GET /health HTTP/1.1\r\n")
+            assert answer_to(kept).startswith("HTTP/1.1 408")
