@@ -35,19 +35,14 @@ def serve(models, host, port, gallery, max_upload_mb, max_batch, batch_wait_ms, 
           access_log):
     """Serve saved MODELs (paths, run folders, or NAME=PATH): a JSON API and a page per model at
     http://HOST:PORT/ (each model under its file's or folder's name)."""
-    import gc
-    import logging
-
-    import uvicorn
-
+    from deeptoolkit.serve import server
     from deeptoolkit.serve.actions import Settings
     from deeptoolkit.serve.app import create_app
-    from deeptoolkit.serve.header_deadline import with_header_deadline
     from deeptoolkit.serve.models import load_models
 
     if api_key is not None and not api_key.strip():
         raise click.BadParameter("an empty key would let anyone in", param_hint="--api-key")
-    listening = listening_socket(host, port)  # before the models load: a taken port is said at once
+    listening = server.listening_socket(host, port)  # before the models load: a taken port is said at once
     port = listening.getsockname()[1]
     loaded = load_models(models)
     for name, task in loaded.items():
@@ -56,45 +51,10 @@ def serve(models, host, port, gallery, max_upload_mb, max_batch, batch_wait_ms, 
         click.echo(f"warning: serving on {host} without an API key: anyone who reaches this machine can use the models. "
                    "Set --api-key or $DEEPTOOLKIT_API_KEY.", err=True)
     if access_log:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-        logger = logging.getLogger("deeptoolkit.access")
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
+        server.log_requests_to_stderr()
     settings = Settings(int(max_upload_mb * 1e6), gallery, max_batch=max_batch, batch_wait_ms=batch_wait_ms, api_key=api_key,
                         body_timeout_s=body_timeout)
-    app = create_app(loaded, settings)
-    # The objects loaded so far live as long as the server: kept out of the garbage collector's
-    # full passes, which otherwise walk TensorFlow's and Keras's objects and stall requests.
-    gc.collect()
-    gc.freeze()
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=shutdown_timeout,
-                            http=with_header_deadline(header_timeout))
-    uvicorn.Server(config).run(sockets=[listening])
-
-
-def listening_socket(host, port):
-    """A TCP socket bound to host:port (port 0: a free one, held from now on, so no other server takes it)."""
-    import socket
-
-    from deeptoolkit.errors import DeeptoolkitError
-
-    try:
-        family, kind, protocol = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][:3]
-    except socket.gaierror as error:
-        raise DeeptoolkitError(f"Cannot listen on host {host!r}: {error.strerror}. Expected an address or a name of this machine") from None
-    # The protocol named (IPPROTO_TCP), as asyncio sets TCP_NODELAY only on such sockets: without it
-    # small answers wait out the peer's delayed acknowledgement (40 ms a request).
-    listening = socket.socket(family, kind, protocol)
-    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listening.bind((host, port))
-    except OSError as error:
-        listening.close()
-        raise DeeptoolkitError(f"Cannot listen on {host}:{port}: {error.strerror}. Choose another --port (0: any free one) "
-                               "or --host") from None
-    return listening
+    server.run(create_app(loaded, settings), listening, header_timeout_s=header_timeout, shutdown_timeout_s=shutdown_timeout)
 
 
 @click.command("export")

@@ -131,8 +131,8 @@ def create_app(models, settings=None):
         return models[name]
 
     pages_and_probes = {"/", "/health", "/ready", "/api", *(f"/models/{name}" for name in models)}
-    routes = pages_and_probes | {"/metrics", "/models", "/openapi.json",
-                                 *(f"/models/{name}/{action}" for name, verbs in known.items() for action in verbs)}
+    every_path = pages_and_probes | {"/metrics", "/models", "/openapi.json",
+                                     *(f"/models/{name}/{action}" for name, verbs in known.items() for action in verbs)}
     app.add_middleware(RequestGuard, settings=settings, open_paths=pages_and_probes)
-    app.add_middleware(Monitoring, metrics=metrics, routes=routes)  # outermost: refused requests are logged and counted too
+    app.add_middleware(Monitoring, metrics=metrics, routes=every_path)  # outermost: refused requests are logged and counted too
     return app

@@ -12,7 +12,7 @@ STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:920px;margin:24px auto;padding:0 16px;color:#222}
 h1{font-size:1.5em;margin-bottom:0}h2{font-size:1.05em;margin:0 0 6px}.task{color:#666;margin-top:4px}a{color:#1a5fb4}
 form{background:#f6f7f9;border:1px solid #dde;border-radius:8px;padding:14px;margin:14px 0}
-label{display:block;margin:8px 0 4px;font-weight:600}textarea,input[type=text]{width:100%;box-sizing:border-box;
+label{display:block;margin:8px 0 4px;font-weight:600}textarea,input[type=text],input[type=password]{width:100%;box-sizing:border-box;
 font:inherit;padding:6px}textarea{min-height:9em}button{margin-top:10px;padding:7px 18px;font:inherit;cursor:pointer;
 background:#1a5fb4;color:#fff;border:0;border-radius:5px}.drop{border:2px dashed #99a;border-radius:8px;padding:18px;
 text-align:center;color:#556;background:#fff}.drop.over{background:#eef3ff}audio{display:block;margin:8px auto}.record{background:#c01c28}img.preview{width:200px;max-height:240px;object-fit:contain;image-rendering:pixelated;

@@ -68,7 +68,7 @@ def test_a_taken_port_an_unknown_host_and_an_empty_key_are_said_before_the_model
 def test_the_listening_socket_names_tcp_so_that_answers_are_not_held_back():
     import socket
 
-    from deeptoolkit.cli.serve import listening_socket
+    from deeptoolkit.serve.server import listening_socket
 
     # asyncio turns Nagle's algorithm off (TCP_NODELAY) only on sockets whose protocol is IPPROTO_TCP;
     # with protocol 0 every small answer waited out the client's delayed acknowledgement (40 ms).

@@ -136,30 +136,30 @@ def test_a_body_without_a_length_is_still_bounded(served_models):
     one_line_error(response, 413, "upload limit of 0.01 MB")
 
 
+def answer_to(connection):
+    """An answer read off a raw socket, up to the end of its JSON body."""
+    answer = b""
+    while part := connection.recv(4096):
+        answer += part
+        if answer.endswith(b"}"):
+            break
+    return answer.decode()
+
+
 def test_a_client_that_stops_sending_its_body_times_out(served_models):
     for base in serving({"digits": served_models["image_classifier"]}, Settings(body_timeout_s=0.5)):
         host, port = base.rsplit("//", 1)[1].split(":")
         with socket.create_connection((host, int(port)), timeout=10) as slow:
             slow.sendall(b"POST /models/digits/predict HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
                          b"Content-Length: 5000\r\n\r\n--b\r\n")
-            start, answer = time.monotonic(), b""
-            while b'"}' not in answer and (part := slow.recv(4096)):
-                answer += part
-            answer = answer.decode()
+            start = time.monotonic()
+            answer = answer_to(slow)
         assert answer.startswith("HTTP/1.1 408") and "stopped arriving for 0.5 s" in answer
         assert time.monotonic() - start < 5
 
 
 def test_a_client_that_sends_its_headers_too_slowly_is_answered_408_and_closed(served_models):
     from deeptoolkit.serve.header_deadline import with_header_deadline
-
-    def answer_to(connection):
-        answer = b""
-        while part := connection.recv(4096):
-            answer += part
-            if answer.endswith(b"}"):
-                break
-        return answer.decode()
 
     for base in serving({"digits": served_models["image_classifier"]}, http=with_header_deadline(0.5)):
         host, port = base.rsplit("//", 1)[1].split(":")
