@@ -51,8 +51,12 @@ def read_story(path):
     """The text of a story file, one sentence per line."""
     if not os.path.isfile(path):
         raise DeeptoolkitError(f"Expected a story file, one sentence per line. Received: story={os.fspath(path)!r} does not exist")
-    with open(path, encoding="utf-8") as handle:
-        return handle.read()
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return handle.read()
+    except UnicodeDecodeError as error:
+        raise DeeptoolkitError(f"Expected a UTF-8 story file, one sentence per line. Received: story={os.fspath(path)!r} "
+                               f"(byte {error.start} is not UTF-8)") from None
 
 
 def texts(value, name):

@@ -5,7 +5,9 @@ Layout of the archive:
     model.keras        the Keras model in Keras's own format (loaded with safe_mode=True)
 
 JSON and Keras's safe mode mean that loading a file never runs code from it (no pickle,
-no lambda layers). The archive is written beside its destination and moved into place
+no lambda layers); before Keras sees the archive, its members are checked (names, links, sizes:
+`data.safe_zip`) and the graph's config is walked for anything but known layers
+(`model_archive`). The archive is written beside its destination and moved into place
 with one rename, so a crash while saving leaves the previous file intact.
 
 `write_saved_model` writes a network as a TensorFlow SavedModel instead (`Task.export`).
@@ -19,10 +21,13 @@ import shutil
 import tempfile
 import time
 import zipfile
+import zlib
 
 import keras
 
+from deeptoolkit.data.safe_zip import check_zip
 from deeptoolkit.errors import DeeptoolkitError, ModelFileError
+from deeptoolkit.model_archive import MAX_MODEL_BYTES, check_model_archive
 from deeptoolkit.version import FORMAT_VERSION, __version__
 
 META_NAME = "deeptoolkit.json"
@@ -31,6 +36,7 @@ DEFAULT_FILENAME = "model.dtk"
 SAVE_PREFIX = ".dtk-save-"
 # A save folder untouched this long belongs to a save that was killed, not to one running now.
 ABANDONED_AFTER_S = 3600
+MAX_META_BYTES = 16 << 20
 
 
 def resolve_model_path(path):
@@ -84,9 +90,14 @@ def read_meta(path):
         raise ModelFileError(f"Not a deeptoolkit model (expected a zip archive from Task.save()). Received: path={path!r}")
     try:
         with zipfile.ZipFile(path) as archive:
+            _check_members(archive, path)
             meta = json.loads(archive.read(META_NAME))
-    except (KeyError, ValueError, zipfile.BadZipFile) as error:
-        raise ModelFileError(f"Not a deeptoolkit model ({META_NAME} missing or unreadable). Received: path={path!r}") from error
+    except DeeptoolkitError:
+        raise
+    except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, OSError, RecursionError, NotImplementedError, RuntimeError):
+        raise ModelFileError(f"Not a deeptoolkit model ({META_NAME} missing or unreadable). Received: path={path!r}") from None
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"Not a deeptoolkit model ({META_NAME} holds a {type(meta).__name__}). Received: path={path!r}")
     version = meta.get("format_version")
     if not isinstance(version, int):
         raise ModelFileError(f"Not a deeptoolkit model (no format version). Received: path={path!r}")
@@ -97,6 +108,18 @@ def read_meta(path):
             f"Received: path={path!r}"
         )
     return meta
+
+
+def _check_members(archive, path, expected=(META_NAME,)):
+    """A saved model's members are of bounded sizes and safe names, and hold at least `expected`
+    (its metadata first: a later format may hold other members, and its version is said then)."""
+    check_zip(archive, f"the model file {path!r}", MAX_MODEL_BYTES + MAX_META_BYTES)
+    names = set(archive.namelist())
+    if not set(expected) <= names:
+        raise ModelFileError(f"Not a deeptoolkit model: it holds {sorted(names)[:5]}, expected {[META_NAME, MODEL_NAME]}. "
+                             f"Received: path={path!r}")
+    if archive.getinfo(META_NAME).file_size > MAX_META_BYTES:
+        raise ModelFileError(f"Not a deeptoolkit model: its {META_NAME} is over {MAX_META_BYTES:,} bytes. Received: path={path!r}")
 
 
 def register_layers():
@@ -112,10 +135,20 @@ def read_model(path, custom_objects=None):
     """The Keras model inside a saved artefact, loaded in safe mode and uncompiled."""
     register_layers()
     path = resolve_model_path(path)
+    shown = f"path={path!r}"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            _check_members(archive, path, expected=(META_NAME, MODEL_NAME))
+            data = archive.read(MODEL_NAME)
+    except DeeptoolkitError:
+        raise
+    except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as error:
+        raise ModelFileError(f"Not a deeptoolkit model ({MODEL_NAME} missing or unreadable: {error}). Received: {shown}") from None
+    check_model_archive(data, shown)
     with tempfile.TemporaryDirectory(prefix="dtk-load-") as work:
+        with open(os.path.join(work, MODEL_NAME), "wb") as handle:
+            handle.write(data)
         try:
-            with zipfile.ZipFile(path) as archive:
-                archive.extract(MODEL_NAME, work)
             return keras.saving.load_model(
                 os.path.join(work, MODEL_NAME), custom_objects=custom_objects, compile=False, safe_mode=True
             )
@@ -126,7 +159,8 @@ def read_model(path, custom_objects=None):
                     "could run arbitrary code; deeptoolkit only loads models made of registered layers. "
                     f"Received: path={path!r}"
                 ) from error
-            raise ModelFileError(f"The model inside this file could not be read ({error}). Received: path={path!r}") from error
+            reason = " ".join(str(error).split())[:300]  # one line: Keras's messages span several
+            raise ModelFileError(f"The model inside this file could not be read ({reason}). Received: path={path!r}") from None
 
 
 def write_saved_model(model, path):

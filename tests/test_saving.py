@@ -20,7 +20,7 @@ def test_round_trip_keeps_meta_and_weights(tmp_path):
     meta = saving.read_meta(path)
     assert meta["task"] == "X" and meta["config"] == {"a": 1} and meta["format_version"] == FORMAT_VERSION
     loaded = saving.read_model(path)
-    for saved, read in zip(model.get_weights(), loaded.get_weights()):
+    for saved, read in zip(model.get_weights(), loaded.get_weights(), strict=True):
         assert (saved == read).all()
 
 
@@ -46,7 +46,7 @@ def test_a_zip_without_metadata_is_refused(tmp_path):
     path = tmp_path / "other.zip"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("readme.txt", "hi")
-    with pytest.raises(ModelFileError, match="deeptoolkit.json missing"):
+    with pytest.raises(ModelFileError, match=r"Not a deeptoolkit model: it holds \['readme.txt'\], expected \['deeptoolkit.json'"):
         saving.read_meta(path)
 
 
@@ -63,7 +63,7 @@ def test_a_model_archive_with_a_broken_graph_is_refused(tmp_path):
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr(saving.META_NAME, json.dumps({"format_version": FORMAT_VERSION, "task": "X"}))
         archive.writestr(saving.MODEL_NAME, b"garbage")
-    with pytest.raises(ModelFileError, match="could not be read"):
+    with pytest.raises(ModelFileError, match="not a Keras archive"):
         saving.read_model(path)
 
 
@@ -85,7 +85,7 @@ def test_a_model_with_a_lambda_layer_is_refused_as_code(tmp_path):
     inputs = keras.Input((3,))
     model = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs))
     path = saving.write_artifact(tmp_path / "lambda.dtk", {"task": "ImageClassifier"}, model)
-    with pytest.raises(ModelFileError, match="Refused to load: the model holds Python code"):
+    with pytest.raises(ModelFileError, match=r"Refused to load: the model's config names Python code to run \(class_name='Lambda'\)"):
         saving.read_model(path)
 
 

@@ -22,7 +22,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
               help="How long a batch waits for more requests after its first (0: only those already waiting).")
 @click.option("--api-key", envvar="DEEPTOOLKIT_API_KEY", default=None,
               help="Require this key on every API route (Authorization: Bearer KEY or X-API-Key: KEY); "
-                   "also read from $DEEPTOOLKIT_API_KEY. The pages and /health, /ready stay open.")
+                   "also read from $DEEPTOOLKIT_API_KEY. The model pages and /health, /ready stay open.")
 @click.option("--body-timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
               help="Seconds a request body may stall before the request is answered 408.")
 @click.option("--header-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,

@@ -5,6 +5,7 @@
 import dataclasses
 import io
 import os
+import struct
 import warnings
 
 import numpy as np
@@ -38,17 +39,55 @@ def read_clip(source, name="clip"):
     if isinstance(source, (str, os.PathLike)) and not os.path.isfile(source):
         raise DeeptoolkitError(f"Audio file does not exist. Received: {shown}")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", wavfile.WavFileWarning)  # chunks it skips (LIST, cue): harmless
-            rate, data = wavfile.read(io.BytesIO(source) if isinstance(source, bytes) else source)
+        with open(source, "rb") if not isinstance(source, bytes) else io.BytesIO(source) as handle:
+            problem = header_problem(handle)
+            if problem:
+                raise DeeptoolkitError(f"Not a readable audio file: {problem} (expected {READABLE}). Received: {shown}")
+            handle.seek(0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", wavfile.WavFileWarning)  # chunks it skips (LIST, cue): harmless
+                rate, data = wavfile.read(handle)
+    except DeeptoolkitError:
+        raise
     except ValueError as error:
         reason = str(error)
         if "format" in reason.lower() and "RIFF" not in reason:
             raise DeeptoolkitError(f"Unsupported WAV encoding ({reason}); expected {READABLE}. Received: {shown}") from None
         raise DeeptoolkitError(f"Not a readable audio file (expected {READABLE}). Received: {shown}") from None
-    except (OSError, EOFError, IndexError, TypeError):
+    except Exception:  # noqa: BLE001 - scipy's pure-Python parser on a header that passed the check above
         raise DeeptoolkitError(f"Not a readable audio file (expected {READABLE}). Received: {shown}") from None
     return checked(to_float(data, shown), rate, name if not isinstance(source, (str, os.PathLike)) else os.fspath(source), shown)
+
+
+def header_problem(handle):
+    """What is wrong with the RIFF/WAVE chunk structure in `handle` (None when it is sound): a
+    `fmt ` chunk with 1-64 channels, a known sample size and a matching block size, then a `data`
+    chunk. Checked here because scipy's reader fails on such files with arbitrary exceptions."""
+    head = handle.read(12)
+    if len(head) < 12 or head[:4] not in (b"RIFF", b"RIFX", b"RF64") or head[8:12] != b"WAVE":
+        return "no RIFF/WAVE header"
+    order = ">" if head[:4] == b"RIFX" else "<"
+    fmt = None
+    while True:
+        chunk = handle.read(8)
+        if len(chunk) < 8:
+            return "no fmt chunk" if fmt is None else "no data chunk"
+        name, size = chunk[:4], struct.unpack(order + "I", chunk[4:])[0]
+        if name == b"fmt ":
+            body = handle.read(size)
+            if size < 16 or len(body) < 16:
+                return f"a fmt chunk of {len(body)} bytes (16 at least)"
+            tag, channels, rate, _, block, bits = struct.unpack(order + "HHIIHH", body[:16])
+            if not 1 <= channels <= 64:
+                return f"{channels} channels"
+            if tag in (1, 3) and (bits not in (8, 16, 24, 32, 64) or block != channels * bits // 8):
+                return f"{bits}-bit samples in blocks of {block} bytes for {channels} channels"
+            fmt = (tag, channels, rate)
+            handle.seek(size % 2, os.SEEK_CUR)
+        elif name == b"data":
+            return "a data chunk before the fmt chunk" if fmt is None else None
+        else:
+            handle.seek(size + size % 2, os.SEEK_CUR)
 
 
 def to_float(data, shown="clip"):

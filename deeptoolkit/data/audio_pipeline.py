@@ -93,11 +93,12 @@ def rows(arrays, dtype):
                                                                      num_parallel_calls=tf.data.AUTOTUNE)
 
 
-def at_rate(clips, target_rate, max_samples):
-    """(audio at `target_rate`, its length) of each (samples, rate), its silent ends trimmed and
-    cut to `max_samples`."""
+def at_rate(clips, target_rate, max_samples, trim=True):
+    """(audio at `target_rate`, its length) of each (samples, rate), its silent ends trimmed (unless
+    not `trim`) and cut to `max_samples`."""
     def prepare(samples, rate):
-        audio = trim_silence(resample(samples, rate, target_rate), target_rate)[:max_samples]
+        audio = resample(samples, rate, target_rate)
+        audio = (trim_silence(audio, target_rate) if trim else audio)[:max_samples]
         return audio, tf.shape(audio)[0]
 
     return clips.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)

@@ -93,7 +93,7 @@ def read_babi_file(path):
     if not os.path.isfile(path):
         raise DeeptoolkitError(f"bAbI file does not exist. Received: data={path!r}")
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8-sig") as handle:
             lines = handle.readlines()
     except UnicodeDecodeError as error:
         raise DeeptoolkitError(f"Expected a UTF-8 text file in bAbI format. Received: {path} ({error.reason})") from error

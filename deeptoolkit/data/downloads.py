@@ -15,8 +15,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
+import zlib
 
+from deeptoolkit.data.safe_zip import MAX_RATIO, SMALL, check_zip, unsafe_name
 from deeptoolkit.errors import DeeptoolkitError
+
+# The most an archive of the catalogue may unpack to (the largest, Flickr8k's photos, is about 1.1 GB).
+MAX_EXTRACTED = 16 << 30
 
 
 def cache_dir():
@@ -110,38 +115,48 @@ def _remove(path):
 
 def extract(archive, target):
     """Extract a .tar(.gz) or .zip `archive` into the folder `target`, all or nothing: members with
-    absolute paths, '..', or links leading outside are refused, and the folder appears only once
-    every member is out."""
+    absolute paths, '..', links leading outside, devices, and sizes past MAX_EXTRACTED or far past
+    the archive's own (a bomb) are refused before anything is written, and the folder appears only
+    once every member is out."""
     staging = tempfile.mkdtemp(prefix=".extracting-", dir=os.path.dirname(target))
+    shown = f"the archive {archive}"
     try:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as bundle:
-                for name in bundle.namelist():
-                    _check_member(name, archive)
+                check_zip(bundle, shown, MAX_EXTRACTED)
                 bundle.extractall(staging)
         elif tarfile.is_tarfile(archive):
             with tarfile.open(archive) as bundle:
                 members = bundle.getmembers()
-                for member in members:
-                    _check_member(member.name, archive)
-                    if member.issym() or member.islnk():
-                        _check_link(member, archive)
-                    elif not (member.isfile() or member.isdir()):
-                        raise DeeptoolkitError(f"Refusing to extract {archive}: {member.name!r} is not a file or a folder")
+                _check_tar(members, archive, shown)
                 bundle.extractall(staging, members=members, filter="data")
         else:
             raise DeeptoolkitError(f"Expected a .zip or .tar archive. Received: {archive}")
         os.replace(staging, target)
+    except DeeptoolkitError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, tarfile.TarError, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as error:
+        raise DeeptoolkitError(f"Could not extract {shown} ({' '.join(str(error).split())[:200] or type(error).__name__}). "
+                               "Delete it and download it again") from None
     finally:
         if os.path.isdir(staging):
             shutil.rmtree(staging)
     return target
 
 
-def _check_member(name, archive):
-    parts = name.replace("\\", "/").split("/")
-    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in parts:
-        raise DeeptoolkitError(f"Refusing to extract {archive}: the member {name!r} would land outside the target folder")
+def _check_tar(members, archive, shown):
+    total = 0
+    for member in members:
+        if unsafe_name(member.name):
+            raise DeeptoolkitError(f"Refusing {shown}: the member {member.name!r} would land outside the target folder")
+        if member.issym() or member.islnk():
+            _check_link(member, archive)
+        elif not (member.isfile() or member.isdir()):
+            raise DeeptoolkitError(f"Refusing {shown}: {member.name!r} is not a file or a folder")
+        total += member.size
+    if total > MAX_EXTRACTED or total > SMALL and total > MAX_RATIO * max(os.path.getsize(archive), 1):
+        raise DeeptoolkitError(f"Refusing {shown}: its members would unpack to {total:,} bytes from "
+                               f"{os.path.getsize(archive):,} (a bomb, or more than the {MAX_EXTRACTED:,} allowed)")
 
 
 def _check_link(member, archive):

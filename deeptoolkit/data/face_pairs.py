@@ -44,7 +44,7 @@ class Pairs:
 def read_pairs_file(path):
     """Pairs of an LFW-format pairs file, with the fold of each line."""
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8-sig") as handle:
             lines = [line.split() for line in handle]
     except FileNotFoundError:
         raise DeeptoolkitError(f"No such pairs file. Received: pairs={str(path)!r}") from None

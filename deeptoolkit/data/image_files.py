@@ -34,7 +34,7 @@ def probe_image(path):
             if image.mode == "P":
                 channels = 4 if "transparency" in image.info else 3
             return image.height, image.width, channels
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return None
 
 

@@ -87,7 +87,10 @@ class ImagePreprocessor:
             raise DeeptoolkitError(f"Image file does not exist. Received: {what}={path!r}")
         if image_files.probe_image(path) is None:
             raise DeeptoolkitError(f"{UNREADABLE} Received: {what}={path!r}")
-        pixels = _file_decoder(self.channels)(tf.constant(path)).numpy()
+        try:
+            pixels = _file_decoder(self.channels)(tf.constant(path)).numpy()
+        except tf.errors.OpError:  # Pillow read it, TensorFlow's decoder did not
+            raise DeeptoolkitError(f"{UNREADABLE} Received: {what}={path!r}") from None
         return pixels.astype("float32") * (self.value_max / 255.0)
 
     def _bytes(self, data, what):
@@ -95,7 +98,7 @@ class ImagePreprocessor:
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
                 pixels = np.asarray(image.convert("L" if self.channels == 1 else "RGB"))
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
             raise DeeptoolkitError(f"{UNREADABLE} Received: {what} of {len(data)} bytes") from None
         return _with_channels(pixels.astype("float32"), self.channels) * (self.value_max / 255.0)
 

@@ -134,8 +134,14 @@ def _has_audio(folder):
 def _manifest(path):
     """A SpeechSet from a CSV/TSV of path and transcript (a header naming them, or those two columns)."""
     delimiter = "\t" if path.lower().endswith(".tsv") else ","
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = [row for row in csv.reader(handle, delimiter=delimiter) if any(cell.strip() for cell in row)]
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = [row for row in csv.reader(handle, delimiter=delimiter) if any(cell.strip() for cell in row)]
+    except UnicodeDecodeError as error:
+        raise DeeptoolkitError(f"Expected a UTF-8 manifest of path and transcript rows. Received: {path!r} (byte "
+                               f"{error.start} is not UTF-8)") from None
+    except csv.Error as error:
+        raise DeeptoolkitError(f"Expected a CSV/TSV manifest of path and transcript rows. Received: {path!r} ({error})") from None
     if not rows:
         raise DeeptoolkitError(f"Expected a manifest of path and transcript rows. Received: an empty file {path!r}")
     header = [cell.strip().lower() for cell in rows[0]]
@@ -153,7 +159,13 @@ def _manifest(path):
             raise DeeptoolkitError(f"Expected a path and a transcript on each row of {path!r}. Received: row {number} {row!r}")
         paths.append(os.path.join(folder, row[where].strip()))
         transcripts.append(row[what])
-    return _files(paths, transcripts)
+        if not os.path.isfile(paths[-1]):
+            raise DeeptoolkitError(f"Expected each row of the manifest {path!r} to name a WAV file. Received: row {number} "
+                                   f"names {row[where].strip()!r}, which does not exist")
+    try:
+        return _files(paths, transcripts)
+    except DeeptoolkitError as error:
+        raise DeeptoolkitError(f"{error} (listed in the manifest {path!r})") from None
 
 
 def _is_dataset(data):

@@ -21,6 +21,7 @@ import os
 import keras
 from keras import layers, ops
 
+from deeptoolkit.data.hdf5_check import load_weights_file
 from deeptoolkit.errors import DeeptoolkitError
 
 # The input scaling each family was trained with, on 0-255 RGB pixels.
@@ -140,15 +141,17 @@ def _applications_base(name, weights, image_size, required=True):
     weights = weights if weights == "imagenet" else os.fspath(weights)
     if weights != "imagenet" and not os.path.isfile(weights):
         raise DeeptoolkitError(f"Backbone weights file does not exist. Received: backbone_weights={weights!r}")
+    if weights != "imagenet":  # a file from outside: its structure is checked before libhdf5 reads it
+        base = getattr(keras.applications, name)(include_top=False, weights=None, input_shape=(*image_size, 3))
+        load_weights_file(base, weights, f"{name} without its top layers", f"backbone_weights={weights!r}")
+        return _named(base)
     try:
         base = getattr(keras.applications, name)(include_top=False, weights=weights, input_shape=(*image_size, 3))
     except Exception as error:
-        if weights == "imagenet" and not isinstance(error, (ValueError, KeyError)):  # the download failed
+        if not isinstance(error, (ValueError, KeyError)):  # the download failed
             raise DeeptoolkitError(f"Could not download {name}'s ImageNet weights ({' '.join(str(error).split())[:200]}). Without a "
                                    "network, fetch the *_notop.h5 file elsewhere, put it in ~/.keras/models, and pass "
                                    "backbone_weights=PATH") from None
-        if not isinstance(error, (ValueError, OSError, KeyError)):
-            raise
         raise DeeptoolkitError(f"The weights file does not fit {name} without its top layers ({error}). Received: backbone_weights={weights!r}") from error
     return _named(base)
 

@@ -30,13 +30,15 @@ class LogMelFrontEnd(layers.Layer):
     """(audio (B, N), lengths (B,)) -> (log-mel (B, T, mels), frame mask (B, T)): 25 ms frames
     every 10 ms, floored at 80 dB under the clip's peak and normalised to zero mean and unit
     variance over the clip's own frames and bands (which takes out the recording's level and keeps
-    the spectrum's shape), padding frames zero."""
+    the spectrum's shape), padding frames zero. top_db=None: no floor (the first release's front
+    end, which models saved then keep)."""
 
-    def __init__(self, sample_rate=16000, n_mels=40, normalize="clip", **kwargs):
+    def __init__(self, sample_rate=16000, n_mels=40, normalize="clip", top_db=TOP_DB, **kwargs):
         kwargs.setdefault("dtype", "float32")  # spectra and logs stay in float32 under mixed precision
         super().__init__(**kwargs)
         self.sample_rate, self.n_mels = int(sample_rate), int(n_mels)
         self.normalize = normalize
+        self.top_db = None if top_db is None else float(top_db)
         frame = self.sample_rate * FRAME_MS // 1000
         self.hop = hop_samples(self.sample_rate)
         self.mel = layers.MelSpectrogram(fft_length=1 << (frame - 1).bit_length(), sequence_stride=self.hop, sequence_length=frame,
@@ -48,14 +50,16 @@ class LogMelFrontEnd(layers.Layer):
         self.built = True
 
     def call(self, audio, lengths):
-        features = ops.log(ops.transpose(self.mel(ops.cast(audio, "float32")), (0, 2, 1)) + 1e-10)
+        offset = 1e-6 if self.top_db is None else 1e-10  # the first release's offset went with no floor
+        features = ops.log(ops.transpose(self.mel(ops.cast(audio, "float32")), (0, 2, 1)) + offset)
         frames = 1 + ops.cast(lengths, "int32") // self.hop
         mask = ops.cast(ops.arange(ops.shape(features)[1])[None, :] < frames[:, None], "float32")
         weights = mask[:, :, None]
-        # Nothing quieter than 80 dB under the clip's loudest: bands a low sample rate leaves empty
-        # sit at that floor, as silence does, instead of stretching the scale.
-        loudest = ops.max(features * weights - (1.0 - weights) * 1e4, axis=(1, 2), keepdims=True)
-        features = ops.maximum(features, loudest - TOP_DB * math.log(10) / 10)
+        if self.top_db is not None:
+            # Nothing quieter than top_db under the clip's loudest: bands a low sample rate leaves
+            # empty sit at that floor, as silence does, instead of stretching the scale.
+            loudest = ops.max(features * weights - (1.0 - weights) * 1e4, axis=(1, 2), keepdims=True)
+            features = ops.maximum(features, loudest - self.top_db * math.log(10) / 10)
         count = ops.maximum(ops.sum(weights, axis=(1, 2), keepdims=True) * self.n_mels, 1.0)
         if self.normalize == "band":  # each band's mean over the clip: the microphone's colouring taken out
             mean = ops.sum(features * weights, axis=1, keepdims=True) / ops.maximum(ops.sum(weights, axis=1, keepdims=True), 1.0)
@@ -70,7 +74,14 @@ class LogMelFrontEnd(layers.Layer):
                 keras.KerasTensor((audio.shape[0], frames), "float32"))
 
     def get_config(self):
-        return {**super().get_config(), "sample_rate": self.sample_rate, "n_mels": self.n_mels, "normalize": self.normalize}
+        return {**super().get_config(), "sample_rate": self.sample_rate, "n_mels": self.n_mels, "normalize": self.normalize,
+                "top_db": self.top_db}
+
+    @classmethod
+    def from_config(cls, config):
+        if "normalize" not in config:  # saved by the first release, whose front end had no floor
+            config = {**config, "top_db": None}
+        return cls(**config)
 
 
 @keras.saving.register_keras_serializable(package="deeptoolkit")

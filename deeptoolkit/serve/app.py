@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from deeptoolkit import registry
 from deeptoolkit.errors import DeeptoolkitError
-from deeptoolkit.serve import actions, pages
+from deeptoolkit.serve import actions, pages, uploads
 from deeptoolkit.serve.batching import ModelWorker
 from deeptoolkit.serve.guard import RequestGuard
 from deeptoolkit.serve.monitoring import Metrics, Monitoring
@@ -60,6 +60,7 @@ def create_app(models, settings=None):
         yield
         for worker in workers.values():
             worker.close(timeout=60)
+        uploads.remove_upload_folder()
 
     app = FastAPI(title="deeptoolkit", description="Trained deeptoolkit models: a JSON API and a page per model.",
                   docs_url=None, redoc_url=None, lifespan=lifespan)
@@ -130,8 +131,9 @@ def create_app(models, settings=None):
             raise HTTPException(404, f"No model named {name!r}. Expected one of {sorted(models)}")
         return models[name]
 
-    pages_and_probes = {"/", "/health", "/ready", "/api", *(f"/models/{name}" for name in models)}
-    every_path = pages_and_probes | {"/metrics", "/models", "/openapi.json",
+    # /api renders the schema that /openapi.json guards, so it needs the key too.
+    pages_and_probes = {"/", "/health", "/ready", *(f"/models/{name}" for name in models)}
+    every_path = pages_and_probes | {"/api", "/metrics", "/models", "/openapi.json",
                                      *(f"/models/{name}/{action}" for name, verbs in known.items() for action in verbs)}
     app.add_middleware(RequestGuard, settings=settings, open_paths=pages_and_probes)
     app.add_middleware(Monitoring, metrics=metrics, routes=every_path)  # outermost: refused requests are logged and counted too

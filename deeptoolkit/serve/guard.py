@@ -2,7 +2,7 @@
 bounded body, and a body that keeps arriving (ASGI middleware).
 
 With an API key every route needs it except the probes (/health, /ready) and the pages people
-open in the browser, whose forms send it. The key travels as `Authorization: Bearer KEY` or
+open in the browser, whose forms send it (/api, which shows the guarded schema, needs it too). The key travels as `Authorization: Bearer KEY` or
 `X-API-Key: KEY`. A body larger than the limit is refused from its Content-Length, or once that
 many bytes arrived when it has none; a body whose next part takes longer than the timeout is a
 408. Either way the client gets the error in place of whatever the app would have answered.

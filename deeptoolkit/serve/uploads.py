@@ -61,10 +61,19 @@ def saved_uploads(limit_bytes, **uploads):
 @functools.lru_cache(maxsize=None)
 def _upload_folder():
     """The server's folder of uploads being answered (one per process: a folder per request costs
-    more than the request's model call), removed when the process ends."""
+    more than the request's model call), removed when the app stops (`remove_upload_folder`) or,
+    failing that, when the interpreter exits normally."""
     folder = tempfile.mkdtemp(prefix="deeptoolkit-uploads-")
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
+
+
+def remove_upload_folder():
+    """Remove the folder of uploads, if one was made (the command line ends with os._exit, which
+    skips atexit)."""
+    if _upload_folder.cache_info().currsize:
+        shutil.rmtree(_upload_folder(), ignore_errors=True)
+        _upload_folder.cache_clear()
 
 
 def without_upload_paths(message):

@@ -369,13 +369,17 @@ class Task(Declared):
         task_class = registry.task_class(name) if isinstance(name, str) else None
         if task_class is None:
             raise ModelFileError(f"This file holds an unknown task. Expected one of {sorted(registry.TASKS.values())}. "
-                                 f"Received: task={name!r}")
+                                 f"Received: task={str(name)[:80]!r} in path={os.fspath(path)!r}")
         if cls is not Task and not issubclass(task_class, cls):
             raise ModelFileError(f"Expected a saved {cls.__name__}. Received: task={name!r} in path={os.fspath(path)!r}")
+        for key, kinds in (("config", dict), ("state", dict), ("history", (dict, type(None)))):
+            if not isinstance(meta.get(key, {}), kinds):
+                raise ModelFileError(f"The saved {key} is a {type(meta[key]).__name__}, not a mapping. Received: "
+                                     f"path={os.fspath(path)!r}")
         try:
             task = task_class(**meta.get("config", {}))
         except (TypeError, DeeptoolkitError) as error:
-            raise ModelFileError(f"The saved config does not fit {name} ({error}). Received: path={os.fspath(path)!r}") from error
+            raise ModelFileError(f"The saved config does not fit {name} ({error}). Received: path={os.fspath(path)!r}") from None
         task.state = meta.get("state", {})
         task.history = meta.get("history")
         task.model = saving.read_model(path)

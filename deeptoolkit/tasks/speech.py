@@ -166,7 +166,17 @@ class SpeechRecognizer(Task):
         from deeptoolkit.data import audio_pipeline
 
         decoded = audio_pipeline.file_clips(clips) if isinstance(clips[0], str) else audio_pipeline.array_clips(clips)
-        return audio_pipeline.at_rate(decoded, self.state["sample_rate"], self._max_samples())
+        return audio_pipeline.at_rate(decoded, self.state["sample_rate"], self._max_samples(), trim=self._trims_silence())
+
+    def _trims_silence(self):
+        """Whether clips lose their silent ends before the model hears them: a model saved by the
+        first release (its front end without a floor) heard them whole."""
+        if self.model is None:
+            return True
+        try:
+            return self.model.get_layer("log_mel").top_db is not None
+        except ValueError:  # no front end of that name: trimmed, as every model since
+            return True
 
     def _max_samples(self):
         return int(self.config["max_seconds"] * self.state["sample_rate"])

@@ -175,12 +175,15 @@ def test_the_mirror_keeps_the_path_and_data_list_says_what_is_cached(server, mon
         "tinyshakespeare", "text", "char-rnn", "1 kB", "test",
         (catalog.Remote("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt", "input.txt",
                         hashlib.sha256(text).hexdigest(), "test"),)))
-    assert "tinyshakespeare" in run("data", "list").output and "not cached" in run("data", "list").output
+    def listed():
+        (line,) = [line for line in run("data", "list").output.splitlines() if line.startswith("tinyshakespeare")]
+        return line
+
+    assert "not cached" in listed()
     result = run("data", "get", "tinyshakespeare")
     assert result.exit_code == 0, result.output
     assert Handler.requests == ["/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"]
-    listed = [line for line in run("data", "list").output.splitlines() if line.startswith("tinyshakespeare")]
-    assert " cached " in listed[0]
+    assert " cached " in listed() and "not cached" not in listed()
     one_line_error(run("data", "get", "flickr8k"), "cannot be downloaded directly", "form")
     one_line_error(run("data", "get", "mnist"), "Unknown data set 'mnist'")
 

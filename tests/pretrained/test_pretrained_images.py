@@ -54,7 +54,7 @@ def test_a_preset_backbone_is_frozen_first_then_fine_tuned_with_its_batch_norms_
     assert len(classifier.history["loss"]) == 2
     start, frozen, tuned = watch.seen
     backbone = classifier.model.get_layer("backbone")
-    assert all(np.array_equal(a, b) for a, b in zip(list(start.values()), preset_weights))  # the preset's own weights
+    assert all(np.array_equal(a, b) for a, b in zip(list(start.values()), preset_weights, strict=True))  # the preset's own weights
     assert all(np.array_equal(start[k], frozen[k]) for k in start)  # epoch 1: frozen
     kernels = [k for k in start if k.endswith("kernel")]
     statistics = [k for k in start if k.endswith(("moving_mean", "moving_variance", "gamma", "beta"))]
@@ -79,7 +79,7 @@ def test_the_captioners_encoder_is_the_same_frozen_backbone(preset):
                       attention_dim=8, backbone=folder)
     backbone = model.get_layer("backbone")
     assert not backbone.trainable and grid_shape(model) == (8, 8)  # the preset subsamples 32 pixels 4x
-    assert all(np.array_equal(np.asarray(a), b) for a, b in zip(backbone.weights, preset_weights))
+    assert all(np.array_equal(np.asarray(a), b) for a, b in zip(backbone.weights, preset_weights, strict=True))
 
 
 def test_unknown_backbones_and_missing_weights_are_named(monkeypatch, tmp_path):

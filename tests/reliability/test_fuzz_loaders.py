@@ -10,17 +10,16 @@ import os
 import tempfile
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deeptoolkit.data import babi, captions, face_pairs, image_files, parallel, text
 from deeptoolkit.errors import DeeptoolkitError
+from tests.reliability import fuzzing
+from tests.reliability.fuzzing import EXAMPLES, RANDOM, read_or_refuse, write
 
-# CI runs the same 300 examples per loader every time; DTK_FUZZ_EXAMPLES=N runs N new ones.
-EXAMPLES = int(os.environ.get("DTK_FUZZ_EXAMPLES", 300))
-RANDOM = "DTK_FUZZ_EXAMPLES" in os.environ
-FUZZ = settings(max_examples=EXAMPLES, deadline=5000, suppress_health_check=[HealthCheck.too_slow], derandomize=not RANDOM,
-                database=None)
+# A deadline per example: a loader that hangs on a line fails.
+FUZZ = settings(fuzzing.FUZZ, deadline=5000)
 
 WORDS = st.sampled_from(["mary", "went", "to", "the", "kitchen", "where", "is", "?", ".", "1", "12", "-3", "x#0", "a.jpg",
                          "image", "caption", "name", "é", "猫", "\u200b", ",", '"', "{", "}", "[", "]", ":", "null"])
@@ -48,7 +47,7 @@ def file_bytes(draw, templates):
     kind = draw(st.sampled_from(["clean", "lines", "lines", "lines", "bytes", "huge"]))
     if kind == "bytes":
         return draw(st.binary(max_size=400))
-    lines = list(templates) if kind == "clean" else draw(lines_of(templates))
+    lines = [line.replace(" <TAB> ", "\t") for line in templates] if kind == "clean" else draw(lines_of(templates))
     if kind == "huge":
         lines.insert(draw(st.integers(0, len(lines))), "word " * draw(st.integers(20_000, 60_000)))
     content = "\n".join(lines) + draw(st.sampled_from(["", "\n", "\r\n", "\n\n"]))
@@ -56,20 +55,8 @@ def file_bytes(draw, templates):
     return content.encode(encoding, errors="replace")
 
 
-def _write(data, name):
-    folder = tempfile.mkdtemp(prefix="fuzz-")
-    path = os.path.join(folder, name)
-    with open(path, "wb") as handle:
-        handle.write(data)
-    return path
-
-
 def _parses_or_names_the_file(read, data, name, also=()):
-    path = _write(data, name)
-    try:
-        read(path)
-    except DeeptoolkitError as error:
-        assert any(n in str(error) for n in (name, *also)), f"the error does not name the file: {error}"
+    read_or_refuse(name, read, data, name, *also)
 
 
 BABI = ["1 mary went to the kitchen .", "2 john got the apple .", "3 where is mary ? <TAB> kitchen <TAB> 1",
@@ -80,6 +67,14 @@ BABI = ["1 mary went to the kitchen .", "2 john got the apple .", "3 where is ma
 @given(file_bytes(BABI))
 def test_babi_files(data):
     _parses_or_names_the_file(babi.read_babi_file, data, "qa1_fuzz_train.txt")
+
+
+@FUZZ
+@given(file_bytes(["frodo took the ring .", "frodo went to mount-doom .", "", "where is the ring ?"]))
+def test_story_files(data):
+    from deeptoolkit.inputs import read_story
+
+    _parses_or_names_the_file(read_story, data, "story.txt")
 
 
 @FUZZ
@@ -97,7 +92,7 @@ def test_translation_pair_files(data):
 @FUZZ
 @given(file_bytes(["Go .", "Hi ."]), file_bytes(["Va !", "Salut !"]))
 def test_aligned_translation_files(source, target):
-    target_path = _write(target, "train.fr")
+    target_path = write(target, "train.fr")
     _parses_or_names_the_file(lambda path: parallel.read_aligned_files(path, target_path), source, "train.en",
                               also=("train.fr",))
 
@@ -137,11 +132,11 @@ PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 @given(st.one_of(st.binary(max_size=300), st.binary(max_size=300).map(lambda tail: PNG_HEADER + tail),
                  st.binary(max_size=300).map(lambda tail: b"\xff\xd8\xff\xe0" + tail)))
 def test_image_files_are_probed_without_crashing(data):
-    path = _write(data, "photo.png")
+    path = write(data, "photo.png")
     assert image_files.probe_image(path) is None or len(image_files.probe_image(path)) == 3
 
 
-@settings(max_examples=max(40, EXAMPLES // 8), deadline=10000, derandomize=not RANDOM, database=None)
+@settings(max_examples=EXAMPLES, deadline=10000, derandomize=not RANDOM, database=None)
 @given(st.lists(st.binary(max_size=200), min_size=1, max_size=4))
 def test_image_class_folders_with_broken_files(contents):
     folder = tempfile.mkdtemp(prefix="fuzz-images-")
@@ -152,7 +147,7 @@ def test_image_class_folders_with_broken_files(contents):
     try:
         image_files.list_class_folder(folder)
     except DeeptoolkitError as error:
-        assert os.path.basename(folder) in str(error) or "class" in str(error) or ".png" in str(error), str(error)
+        assert folder in str(error), str(error)  # the folder, or a class folder inside it
 
 
 def test_the_fuzzers_reach_both_outcomes():
@@ -163,7 +158,7 @@ def test_the_fuzzers_reach_both_outcomes():
     @given(file_bytes(BABI))
     def count(data):
         try:
-            babi.read_babi_file(_write(data, "qa1_count_train.txt"))
+            babi.read_babi_file(write(data, "qa1_count_train.txt"))
             outcomes["parsed"] += 1
         except DeeptoolkitError:
             outcomes["refused"] += 1

@@ -72,7 +72,7 @@ def test_connected_speech_joins_words_with_pauses_and_noise():
     labels = [str(i) for i in range(10)]
     sequences, transcripts = join_clips(clips, labels, 20, words=(3, 5), seed=3)
     assert len(sequences) == 20
-    for sequence, transcript in zip(sequences, transcripts):
+    for sequence, transcript in zip(sequences, transcripts, strict=True):
         words = transcript.split()
         assert 3 <= len(words) <= 5
         assert sequence.seconds > sum(clips[int(w)].seconds for w in words) * 0.5

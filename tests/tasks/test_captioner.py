@@ -135,7 +135,18 @@ def test_augmentation_runs_while_training_only(scenes):
     augmented = Captioner(attention=None, augment=True, **{**SMALL, "epochs": 1})
     images, captions = scenes
     augmented.fit((images[:64], captions[:64]), verbose=0)
-    assert augmented.caption(images[:4]) == augmented.caption(images[:4])  # no augmentation at inference
+
+    def find(model, name):
+        for layer in model.layers:
+            found = layer if layer.name == name else find(layer, name) if hasattr(layer, "layers") else None
+            if found is not None:
+                return found
+        return None
+
+    augment = find(augmented.model, "augment")
+    batch = np.asarray(images[:4], "float32") / 255.0
+    np.testing.assert_array_equal(np.asarray(augment(batch, training=False)), batch)  # no augmentation at inference
+    assert not np.allclose(np.asarray(augment(batch, training=True)), batch)  # and some while training
 
 
 def test_coverage_regulariser_adds_to_the_loss(scenes):
@@ -172,7 +183,7 @@ def test_a_frozen_applications_backbone_from_a_weights_file(scenes, tmp_path):
     model.fit((images[:32], captions[:32]), verbose=0)
     backbone = model.model.get_layer("backbone")
     reference = keras.applications.MobileNetV2(include_top=False, weights=str(weights), input_shape=(64, 64, 3))
-    for trained, original in zip(backbone.weights, reference.weights):
+    for trained, original in zip(backbone.weights, reference.weights, strict=True):
         np.testing.assert_array_equal(np.asarray(trained), np.asarray(original))  # frozen, batch norm included
     result = model.caption(images[0], return_attention=True)
     assert np.asarray(result["attention"]).shape[1:] == (2, 2)  # MobileNetV2 subsamples 32x

@@ -122,7 +122,7 @@ def test_predict_reads_texts_of_one_length_together_and_compiles_once(writer):
     together = writer.predict(texts)
     one_by_one = [writer.predict(text)[0] for text in texts]
     assert together[0] == together[3]  # in the order given
-    for a, b in zip(together, one_by_one):
+    for a, b in zip(together, one_by_one, strict=True):
         assert [c for c, _ in a] == [c for c, _ in b]
         np.testing.assert_allclose([p for _, p in a], [p for _, p in b], rtol=1e-4)
     assert writer._writer().read_traces == 1  # every batch size and length reuses one compiled read
