@@ -50,7 +50,7 @@ def check_model_archive(data, shown):
 
 
 def _check_members(archive, shown):
-    check_zip(archive, shown, MAX_MODEL_BYTES)
+    check_zip(archive, shown, MAX_MODEL_BYTES, ModelFileError)
     names = set(archive.namelist())
     strangers = sorted(name for name in names - MEMBERS if not name.startswith("assets/"))
     if strangers or "config.json" not in names:

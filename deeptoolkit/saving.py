@@ -113,7 +113,7 @@ def read_meta(path):
 def _check_members(archive, path, expected=(META_NAME,)):
     """A saved model's members are of bounded sizes and safe names, and hold at least `expected`
     (its metadata first: a later format may hold other members, and its version is said then)."""
-    check_zip(archive, f"the model file {path!r}", MAX_MODEL_BYTES + MAX_META_BYTES)
+    check_zip(archive, f"the model file {path!r}", MAX_MODEL_BYTES + MAX_META_BYTES, ModelFileError)
     names = set(archive.namelist())
     if not set(expected) <= names:
         raise ModelFileError(f"Not a deeptoolkit model: it holds {sorted(names)[:5]}, expected {[META_NAME, MODEL_NAME]}. "

@@ -58,8 +58,9 @@ def create_app(models, settings=None):
     @contextlib.asynccontextmanager
     async def lifespan(app):
         yield
+        # After uvicorn's grace period (--shutdown-timeout): what still waits was given up on.
         for worker in workers.values():
-            worker.close(timeout=60)
+            worker.close(timeout=1, drop_waiting=True)
         uploads.remove_upload_folder()
 
     app = FastAPI(title="deeptoolkit", description="Trained deeptoolkit models: a JSON API and a page per model.",

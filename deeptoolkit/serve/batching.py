@@ -47,8 +47,21 @@ class ModelWorker:
         """call(), run by the worker on its own; its result."""
         return self._submit(_Job(key, call))
 
-    def close(self, timeout=None):
-        """Answer the jobs already handed in, then stop the thread."""
+    def close(self, timeout=None, drop_waiting=False):
+        """Answer the jobs already handed in, then stop the thread; with `drop_waiting`, the jobs not
+        yet started get an error instead (a shutdown whose grace period is over: their requests
+        are gone), and only the call in progress is waited for, up to `timeout`."""
+        if drop_waiting:
+            dropped = list(self._waiting)
+            self._waiting.clear()
+            while True:
+                try:
+                    dropped.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            for job in dropped:
+                if job is not None:
+                    job.future.set_exception(RuntimeError(f"the server stopped before model {self.name!r} answered"))
         self._queue.put(None)
         self._thread.join(timeout)
 

@@ -51,3 +51,77 @@ def test_a_file_that_is_no_checkpoint_is_named(tmp_path):
     path.write_text("not a checkpoint")
     with pytest.raises(DeeptoolkitError, match="notes.pth.*Expected a file written by torch.save"):
         read_state_dict(path)
+
+
+def _legacy_checkpoint(path, size, stored, monkeypatch):
+    """A legacy-stream checkpoint whose one tensor claims `size` floats over a storage of `stored`,
+    pickled as torch.save does (stand-ins for torch's names, so that no torch is needed)."""
+    import collections
+    import struct
+    import sys
+    import types
+
+    torch, utils = types.ModuleType("torch"), types.ModuleType("torch._utils")
+
+    class FloatStorage:
+        pass
+
+    def _rebuild_tensor_v2(*arguments):
+        pass
+
+    FloatStorage.__module__, _rebuild_tensor_v2.__module__ = "torch", "torch._utils"
+    FloatStorage.__qualname__, _rebuild_tensor_v2.__qualname__ = "FloatStorage", "_rebuild_tensor_v2"
+    torch.FloatStorage, utils._rebuild_tensor_v2 = FloatStorage, _rebuild_tensor_v2
+    monkeypatch.setitem(sys.modules, "torch", torch)
+    monkeypatch.setitem(sys.modules, "torch._utils", utils)
+
+    class Storage:
+        pass
+
+    class Tensor:
+        def __reduce__(self):
+            return _rebuild_tensor_v2, (Storage(), 0, (size,), (1,), False, collections.OrderedDict())
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            return ("storage", FloatStorage, "0", "cpu", stored) if isinstance(obj, Storage) else None
+
+    with open(path, "wb") as handle:
+        for header in (0x1950A86A20F9469CFC6C, 1001, {"little_endian": True}):
+            pickle.dump(header, handle, protocol=2)
+        Pickler(handle, protocol=2).dump(collections.OrderedDict(weight=Tensor()))
+        pickle.dump(["0"], handle, protocol=2)
+        handle.write(struct.pack("<q", stored) + np.arange(stored, dtype="float32").tobytes())
+
+
+@pytest.mark.parametrize("size", [8, 10**8, 2**40])
+def test_a_tensor_claiming_more_than_its_storage_holds_is_refused(tmp_path, monkeypatch, size):
+    path = tmp_path / "claims.pth"
+    _legacy_checkpoint(path, size, 1, monkeypatch)
+    with pytest.raises(DeeptoolkitError, match=r"claims.pth .*reach(es)? past its storage of 1 items|claims.pth .*counts below"):
+        read_state_dict(path)
+
+
+def test_a_tensor_that_fits_its_storage_is_read_and_a_storage_past_the_file_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "fits.pth"
+    _legacy_checkpoint(path, 4, 4, monkeypatch)
+    assert read_state_dict(path)["weight"].tolist() == [0.0, 1.0, 2.0, 3.0]
+    data = path.read_bytes()
+    cut = tmp_path / "cut.pth"
+    cut.write_bytes(data[:-8])  # the storage says 4 floats; the file holds 2
+    with pytest.raises(DeeptoolkitError, match="cut.pth .*storage 0 claims 4 items, more than the file holds"):
+        read_state_dict(cut)
+
+
+def test_a_zip_checkpoint_that_would_unpack_past_the_bound_is_refused(tmp_path, monkeypatch):
+    import zipfile
+
+    from deeptoolkit.data import torch_checkpoint
+
+    path = tmp_path / "bomb.pth"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("archive/data.pkl", pickle.dumps({}, protocol=2))
+        archive.writestr("archive/data/0", b"\0" * 3_000_000)
+    monkeypatch.setattr(torch_checkpoint, "MAX_BYTES", 1_000_000)
+    with pytest.raises(DeeptoolkitError, match="bomb.pth .*would unpack to"):
+        read_state_dict(path)

@@ -93,3 +93,19 @@ def test_jobs_alone_and_closing():
     worker.close(timeout=5)
     with pytest.raises(RuntimeError, match="stopped"):
         worker.alone("verify", lambda: 1)
+
+
+def test_closing_after_the_grace_period_drops_the_jobs_not_yet_started():
+    worker, recorder = ModelWorker("m", max_batch=1, max_wait_s=0), Recorder()
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        first = pool.submit(worker.batched, "k", recorder, ["first"])
+        assert recorder.started.wait(10)
+        waiting = [pool.submit(worker.batched, "k", recorder, [item]) for item in ("a", "b")]
+        time.sleep(0.2)
+        threading.Timer(0.3, recorder.release.set).start()
+        worker.close(timeout=5, drop_waiting=True)
+        assert first.result(5) == ["FIRST"]  # the call in progress is answered
+        for future in waiting:
+            with pytest.raises(RuntimeError, match="stopped before model 'm' answered"):
+                future.result(5)
+    assert recorder.calls == [["first"]]
