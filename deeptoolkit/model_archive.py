@@ -25,13 +25,21 @@ MAX_CONFIG_BYTES = 64 << 20
 MEMBERS = {"config.json", "metadata.json", "model.weights.h5"}
 # Modules a saved graph's objects may come from ("keras" itself for DTypePolicy, Sequential, ...).
 PARTS = ("layers", "initializers", "regularizers", "constraints", "losses", "metrics", "optimizers", "activations",
-         "dtype_policies", "models", "ops")
-ALLOWED_MODULES = (*(f"keras.{part}" for part in PARTS), *(f"keras.src.{part}." for part in PARTS),
-                   "keras_hub.src.models.", "keras_hub.src.layers.", "keras_hub.layers", "keras_hub.models", "deeptoolkit.")
-# Plain functions may be named only from these (activations and losses saved by name).
-FUNCTION_MODULES = ("keras.activations", "keras.losses", "keras.metrics", "keras.src.activations.", "keras.src.losses.",
-                    "keras.src.metrics.")
+         "dtype_policies", "models", "ops", "applications")
+# A module must be one of these or inside one (keras.applications: ConvNeXt's and Inception-ResNet's own layers).
+ALLOWED_MODULES = ("keras", *(f"keras.{part}" for part in PARTS), *(f"keras.src.{part}" for part in PARTS),
+                   "keras_hub.src.models", "keras_hub.src.layers", "keras_hub.layers", "keras_hub.models", "deeptoolkit")
+# Plain functions may be named only from these (activations and losses saved by name; deeptoolkit's
+# registered losses).
+FUNCTION_MODULES = ("keras.activations", "keras.losses", "keras.metrics", "keras.src.activations", "keras.src.losses",
+                    "keras.src.metrics", "deeptoolkit")
 REFUSED_CLASSES = {"Lambda", "__lambda__", "TFSMLayer", "enable_unsafe_deserialization", "get_file"}
+# keras-hub objects that read files by path (vocabularies, protos) or wrap whole pipelines.
+REFUSED_SUFFIXES = ("Tokenizer", "Preprocessor", "Task")
+
+
+def _inside(module, prefixes):
+    return any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes)
 
 
 def check_model_archive(data, shown):
@@ -81,17 +89,22 @@ def _code_in(value, depth=0):
         return "a config nested over 200 levels"
     if isinstance(value, dict):
         name, module = value.get("class_name"), value.get("module")
-        if isinstance(name, str) and name in REFUSED_CLASSES:
+        if isinstance(name, str) and (name in REFUSED_CLASSES or name.endswith(REFUSED_SUFFIXES)):
             return f"class_name={name!r}"
-        if name == "function" and not (isinstance(module, str) and module.startswith(FUNCTION_MODULES)):
-            return f"the function {str(value.get('config'))[:60]!r} of module={str(module)[:60]!r}"
+        # Keras hands back a plain function for any name that resolves to one, so a lowercase name
+        # (a function, not a class) counts as one too.
+        is_function = name == "function" or (isinstance(name, str) and name[:1].islower())
+        if is_function and not (isinstance(module, str) and _inside(module, FUNCTION_MODULES)):
+            return f"the function {str(value.get('config') if name == 'function' else name)[:60]!r} of module={str(module)[:60]!r}"
         if "module" in value and module is not None:
-            if not isinstance(module, str) or not (module == "keras" or module.startswith(ALLOWED_MODULES)):
+            if not isinstance(module, str) or not _inside(module, ALLOWED_MODULES):
                 return f"module={str(module)[:80]!r}"
         for key in ("registered_name", "function"):
             if isinstance(value.get(key), str) and value[key] in REFUSED_CLASSES:
                 return f"{key}={value[key]!r}"
-        return next((found for found in (_code_in(item, depth + 1) for item in value.values()) if found), None)
+        # The compile config is never read: models are loaded uncompiled (compile=False).
+        items = [item for key, item in value.items() if not (depth == 0 and key == "compile_config")]
+        return next((found for found in (_code_in(item, depth + 1) for item in items) if found), None)
     if isinstance(value, list):
         return next((found for found in (_code_in(item, depth + 1) for item in value) if found), None)
     return None

@@ -75,7 +75,7 @@ def test_a_failed_save_leaves_the_previous_file_intact(tmp_path, monkeypatch):
         def save(self, *args, **kwargs):
             raise OSError("disk full")
 
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="disk full"):
         saving.write_artifact(path, {"task": "second"}, Broken())
     assert open(path, "rb").read() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.dtk"]  # no temporary left behind

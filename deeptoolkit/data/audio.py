@@ -68,15 +68,16 @@ def header_problem(handle):
         return "no RIFF/WAVE header"
     order = ">" if head[:4] == b"RIFX" else "<"
     fmt = None
-    while True:
+    for _ in range(1024):  # real files have a handful of chunks before their samples
         chunk = handle.read(8)
         if len(chunk) < 8:
             return "no fmt chunk" if fmt is None else "no data chunk"
         name, size = chunk[:4], struct.unpack(order + "I", chunk[4:])[0]
         if name == b"fmt ":
-            body = handle.read(size)
+            body = handle.read(min(size, 64))
             if size < 16 or len(body) < 16:
                 return f"a fmt chunk of {len(body)} bytes (16 at least)"
+            handle.seek(size - len(body), os.SEEK_CUR)
             tag, channels, rate, _, block, bits = struct.unpack(order + "HHIIHH", body[:16])
             if not 1 <= channels <= 64:
                 return f"{channels} channels"
@@ -88,6 +89,7 @@ def header_problem(handle):
             return "a data chunk before the fmt chunk" if fmt is None else None
         else:
             handle.seek(size + size % 2, os.SEEK_CUR)
+    return "over 1024 chunks before its samples"
 
 
 def to_float(data, shown="clip"):

@@ -1,7 +1,8 @@
 """A look at an HDF5 file's superblock before libhdf5 (through h5py) is handed the file: the
 signature, a superblock version and field sizes libhdf5 writes, a base address of 0, and an
 end-of-file address the bytes reach. libhdf5 is native code, and a crafted superblock is
-where a reader is cheapest to fool; the check costs one read of 64 bytes."""
+where a reader is cheapest to fool; the check costs one read of 64 bytes. It does not look past
+the superblock: object headers and B-trees deeper in the file are libhdf5's to parse."""
 
 import os
 import struct
@@ -25,6 +26,8 @@ def hdf5_problem(head, size):
         return f"HDF5 superblock version {version} (0 to 3 are known)"
     if offsets != 8 or lengths != 8:
         return f"HDF5 addresses of {offsets} and lengths of {lengths} bytes (8 and 8 are what h5py writes)"
+    if len(head) < fields + 24:
+        return "a truncated HDF5 superblock"
     base, _, end = struct.unpack_from("<QQQ", head, fields)  # base, free space or extension, end of file
     if base != 0:
         return f"an HDF5 base address of {base} (0 expected)"

@@ -19,6 +19,7 @@ import zipfile
 
 import numpy as np
 
+from deeptoolkit.data.safe_zip import check_zip
 from deeptoolkit.errors import DeeptoolkitError
 
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
@@ -31,7 +32,14 @@ _STORAGE_DTYPES = {
 }
 
 
-class _Storage:
+class _RefusesState:
+    """A pickle may not set attributes on the reader's objects (BUILD), past their checks."""
+
+    def __setstate__(self, state):
+        raise pickle.UnpicklingError("a PyTorch state dict does not set the state of its tensors or storages")
+
+
+class _Storage(_RefusesState):
     def __init__(self, key, dtype):
         self.key, self.dtype, self.data = key, dtype, None
 
@@ -42,7 +50,7 @@ class _Storage:
         self.data = np.frombuffer(data, self.dtype)
 
 
-class _Tensor:
+class _Tensor(_RefusesState):
     """A view of a storage, made into an array once every storage's bytes are read."""
 
     def __init__(self, storage, offset, size, stride):
@@ -64,6 +72,8 @@ class _Tensor:
         if last >= len(data) or self.offset > len(data):
             raise ValueError(f"a tensor of size {self.size}, strides {self.stride} at offset {self.offset} reaches past its "
                              f"storage of {len(data)} items")
+        if int(np.prod(self.size, dtype=np.float64)) > len(data):  # overlapping or zero strides: more values than stored
+            raise ValueError(f"a tensor of size {self.size} holds more values than its storage of {len(data)} items")
         if not all(self.size):
             return np.zeros(self.size, data.dtype)
         if not self.size:
@@ -136,7 +146,11 @@ def read_state_dict(path):
                 tree = tree[key]
         if not isinstance(tree, dict):
             raise ValueError(f"it holds a {type(tree).__name__}, not a state dict")
-        return {str(name): value.array() for name, value in tree.items() if isinstance(value, _Tensor)}
+        tensors = {str(name): value for name, value in tree.items() if isinstance(value, _Tensor)}
+        total = sum(int(np.prod(t.size, dtype=np.float64)) * t.storage.dtype.itemsize for t in tensors.values())
+        if total > MAX_BYTES:
+            raise ValueError(f"its tensors hold {total} bytes, more than the {MAX_BYTES} a checkpoint may hold")
+        return {name: tensor.array() for name, tensor in tensors.items()}
     except Exception as error:  # noqa: BLE001 - the unpickler builds only our types: any failure is a bad file
         reason = " ".join(str(error).split())[:300] or type(error).__name__
         raise DeeptoolkitError(f"Could not read the PyTorch checkpoint {path} ({reason}). Expected a file written by "
@@ -171,16 +185,9 @@ def _read_zip(path):
     with zipfile.ZipFile(path) as archive:
         (pickled,) = [n for n in archive.namelist() if n.endswith("/data.pkl") or n == "data.pkl"]
         root = pickled[: -len("data.pkl")]
-        _check_sizes(archive)
+        check_zip(archive, "its archive", MAX_BYTES)  # names, links, sizes and ratios, before anything is read
         storages = {}
         tree = _Unpickler(io.BytesIO(archive.read(pickled)), storages).load()
         for key, storage in storages.items():
             storage.fill(archive.read(f"{root}data/{key}"))
     return tree
-
-
-def _check_sizes(archive):
-    """Refuse an archive whose members would unpack to more than MAX_BYTES (a zip bomb)."""
-    total = sum(member.file_size for member in archive.infolist())
-    if total > MAX_BYTES:
-        raise ValueError(f"its members would unpack to {total} bytes, more than the {MAX_BYTES} a checkpoint may hold")

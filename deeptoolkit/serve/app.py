@@ -15,6 +15,7 @@ the workers stop once the server has answered the requests in flight.
 
 import contextlib
 import logging
+import time
 
 from fastapi import FastAPI, HTTPException
 from fastapi.exceptions import RequestValidationError
@@ -58,9 +59,13 @@ def create_app(models, settings=None):
     @contextlib.asynccontextmanager
     async def lifespan(app):
         yield
-        # After uvicorn's grace period (--shutdown-timeout): what still waits was given up on.
+        # After uvicorn's grace period (--shutdown-timeout): what still waits was given up on; the
+        # calls in progress get one second in all to finish.
         for worker in workers.values():
-            worker.close(timeout=1, drop_waiting=True)
+            worker.close(timeout=0, drop_waiting=True)
+        deadline = time.monotonic() + 1
+        for worker in workers.values():
+            worker.join(max(0.0, deadline - time.monotonic()))
         uploads.remove_upload_folder()
 
     app = FastAPI(title="deeptoolkit", description="Trained deeptoolkit models: a JSON API and a page per model.",
@@ -88,7 +93,7 @@ def create_app(models, settings=None):
 
     @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
     def index():
-        return pages.index_page(models)
+        return pages.index_page(models, needs_key=settings.api_key is not None)
 
     # For load balancers and orchestrators: alive, and ready to answer (the models load before the app exists).
     def health():

@@ -34,6 +34,8 @@ class ModelWorker:
         self._on_batch = on_batch or (lambda key, size: None)
         self._queue = queue.Queue()
         self._waiting = collections.deque()  # taken from the queue, not batchable with the job of that moment
+        self._lock = threading.Lock()
+        self._closed = self._dropping = False
         self._thread = threading.Thread(target=self._serve, name=f"deeptoolkit-model-{name}", daemon=True)
         self._thread.start()
 
@@ -48,27 +50,23 @@ class ModelWorker:
         return self._submit(_Job(key, call))
 
     def close(self, timeout=None, drop_waiting=False):
-        """Answer the jobs already handed in, then stop the thread; with `drop_waiting`, the jobs not
-        yet started get an error instead (a shutdown whose grace period is over: their requests
-        are gone), and only the call in progress is waited for, up to `timeout`."""
-        if drop_waiting:
-            dropped = list(self._waiting)
-            self._waiting.clear()
-            while True:
-                try:
-                    dropped.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            for job in dropped:
-                if job is not None:
-                    job.future.set_exception(RuntimeError(f"the server stopped before model {self.name!r} answered"))
-        self._queue.put(None)
+        """Answer the jobs already handed in, then stop the thread (waiting up to `timeout`); with
+        `drop_waiting`, the jobs not yet started get an error instead (a shutdown whose grace period
+        is over: their requests are gone). The worker thread itself answers them, in turn."""
+        with self._lock:
+            self._closed = True
+            self._dropping = self._dropping or drop_waiting
+            self._queue.put(None)
+        self.join(timeout)
+
+    def join(self, timeout=None):
         self._thread.join(timeout)
 
     def _submit(self, job):
-        if not self._thread.is_alive():
-            raise RuntimeError(f"the worker of model {self.name!r} has stopped")
-        self._queue.put(job)
+        with self._lock:
+            if self._closed or not self._thread.is_alive():
+                raise RuntimeError(f"the worker of model {self.name!r} has stopped")
+            self._queue.put(job)
         return job.future.result()
 
     def _next(self, timeout=None):
@@ -113,6 +111,10 @@ class ModelWorker:
         return group
 
     def _run(self, group):
+        if self._dropping:
+            for job in group:
+                job.future.set_exception(RuntimeError(f"the server stopped before model {self.name!r} answered"))
+            return
         if group[0].items is None:
             try:
                 group[0].future.set_result(group[0].call())

@@ -155,7 +155,8 @@ def model_page(name, task, needs_key=False):
                 + [{"name": o.name, "type": _field_type(o)} for o in verb.options if o.name not in forced]}
         scripts.append(f"bind({json.dumps(form_id)}, {json.dumps(verb.name)}, {json.dumps(spec)}, {json.dumps(verb.view)});")
     kind = type(task).__name__
-    body = (f'<p><a href="/">all models</a> · <a href="/api">API</a></p><h1>{html.escape(name)}</h1>'
+    api = "" if needs_key else ' · <a href="/api">API</a>'  # a link cannot send the key /api needs
+    body = (f'<p><a href="/">all models</a>{api}</p><h1>{html.escape(name)}</h1>'
             f'<p class="task">{kind}: {html.escape(type(task).summary)}</p>' + (KEY_FIELD if needs_key else "") + "".join(forms))
     return _page(f"{name} · deeptoolkit", body, views.script() + "\n" + "\n".join(scripts))
 
@@ -193,10 +194,11 @@ def _option_field(prefix, option):
     return f'{label}<input type="text" id="{prefix}{option.name}" value="{html.escape(value)}">'
 
 
-def index_page(models):
+def index_page(models, needs_key=False):
     items = "".join(f'<li><a href="/models/{html.escape(name)}">{html.escape(name)}</a> <span class="task">'
                     f"{type(task).__name__}</span></li>" for name, task in models.items())
-    return _page("deeptoolkit models", f"<h1>Models served here</h1><ul>{items}</ul><p><a href=\"/api\">The JSON API</a></p>")
+    api = "" if needs_key else '<p><a href="/api">The JSON API</a></p>'
+    return _page("deeptoolkit models", f"<h1>Models served here</h1><ul>{items}</ul>{api}")
 
 
 def api_page(spec):

@@ -63,7 +63,7 @@ def test_photos_without_a_face_are_left_out_and_counted_in_one_warning(people, c
         found = faces.load_faces(images, labels, image_size=(32, 32), detect="opencv")
     missing = [r.getMessage() for r in caplog.records if "no face found" in r.getMessage()]
     assert len(missing) == 1 and "of 8 photos" in missing[0] and "c/1" in missing[0] and "c/2" in missing[0]
-    assert len(found) <= 6 and found.images.shape[1:] == (32, 32, 1) and "c" not in [found.people[i] for i in found.labels]
+    assert 4 <= len(found) <= 6 and found.images.shape[1:] == (32, 32, 1) and "c" not in [found.people[i] for i in found.labels]
 
 
 def test_two_faces_give_the_largest_with_a_warning(detector, people, caplog):

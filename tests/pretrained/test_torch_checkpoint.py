@@ -53,7 +53,7 @@ def test_a_file_that_is_no_checkpoint_is_named(tmp_path):
         read_state_dict(path)
 
 
-def _legacy_checkpoint(path, size, stored, monkeypatch):
+def _legacy_checkpoint(path, size, stored, monkeypatch, state=None):
     """A legacy-stream checkpoint whose one tensor claims `size` floats over a storage of `stored`,
     pickled as torch.save does (stand-ins for torch's names, so that no torch is needed)."""
     import collections
@@ -79,8 +79,9 @@ def _legacy_checkpoint(path, size, stored, monkeypatch):
         pass
 
     class Tensor:
-        def __reduce__(self):
-            return _rebuild_tensor_v2, (Storage(), 0, (size,), (1,), False, collections.OrderedDict())
+        def __reduce__(self):  # with a state: a BUILD after the tensor is rebuilt
+            rebuilt = (_rebuild_tensor_v2, (Storage(), 0, (size,), (1,), False, collections.OrderedDict()))
+            return rebuilt if state is None else (*rebuilt, state)
 
     class Pickler(pickle.Pickler):
         def persistent_id(self, obj):
@@ -124,4 +125,30 @@ def test_a_zip_checkpoint_that_would_unpack_past_the_bound_is_refused(tmp_path, 
         archive.writestr("archive/data/0", b"\0" * 3_000_000)
     monkeypatch.setattr(torch_checkpoint, "MAX_BYTES", 1_000_000)
     with pytest.raises(DeeptoolkitError, match="bomb.pth .*would unpack to"):
+        read_state_dict(path)
+
+
+def test_a_pickle_cannot_reset_a_tensor_after_its_checks_nor_overlap_its_storage(tmp_path, monkeypatch):
+    """BUILD on a rebuilt tensor (to move its offset before the buffer after it was checked) is
+    refused; so is a view whose zero or overlapping strides make more values than its storage holds."""
+
+    path = tmp_path / "built.pth"
+    _legacy_checkpoint(path, 4, 4, monkeypatch, state={"offset": -5})
+    with pytest.raises(DeeptoolkitError, match="built.pth .*does not set the state"):
+        read_state_dict(path)
+
+
+@pytest.mark.parametrize("size, stride", [((2**20,), (0,)), ((3, 3), (0, 1))])
+def test_a_view_with_more_values_than_its_storage_is_refused(tmp_path, monkeypatch, size, stride):
+    import collections
+
+    from deeptoolkit.data import torch_checkpoint
+
+    storage = torch_checkpoint._Storage("0", np.dtype("float32"))
+    storage.fill(np.zeros(4, "float32").tobytes())
+    tensor = torch_checkpoint._Tensor(storage, 0, size, stride)
+    monkeypatch.setattr(torch_checkpoint, "_read_legacy", lambda handle, size: collections.OrderedDict(weight=tensor))
+    path = tmp_path / "overlap.pth"
+    path.write_bytes(b"not zip")
+    with pytest.raises(DeeptoolkitError, match="overlap.pth .*more values than its storage of 4 items"):
         read_state_dict(path)

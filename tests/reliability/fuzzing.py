@@ -6,6 +6,7 @@ DTK_FUZZ_REPORT=FILE adds each case's outcome to FILE as a JSON line (`benchmark
 
 import json
 import os
+import shutil
 import tempfile
 
 from hypothesis import HealthCheck, settings
@@ -15,7 +16,8 @@ from deeptoolkit.errors import DeeptoolkitError
 EXAMPLES = int(os.environ.get("DTK_FUZZ_EXAMPLES", 300))
 RANDOM = "DTK_FUZZ_EXAMPLES" in os.environ
 REPORT = os.environ.get("DTK_FUZZ_REPORT")
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=not RANDOM,
+# A generous deadline per case: a reader that hangs fails instead of stalling the run.
+FUZZ = settings(max_examples=EXAMPLES, deadline=30_000, suppress_health_check=list(HealthCheck), derandomize=not RANDOM,
                 database=None)
 
 
@@ -40,6 +42,8 @@ def read_or_refuse(reader, read, data, name, *also):
         assert "\n" not in message, message
         assert any(n in message for n in (name, *also)), f"the error does not name the file: {message}"
         outcome = "refused"
+    finally:
+        shutil.rmtree(os.path.dirname(path), ignore_errors=True)
     if REPORT:
         with open(REPORT, "a", encoding="utf-8") as handle:
             handle.write(json.dumps({"reader": reader, "outcome": outcome}) + "\n")

@@ -49,7 +49,11 @@ def test_wav_files(data):
 def test_wav_uploads(data):
     from deeptoolkit.data.audio import read_clip
 
-    read_or_refuse("wav bytes", lambda path: read_clip(open(path, "rb").read(), "upload.wav"), data, "x", "upload.wav")
+    def read(path):
+        with open(path, "rb") as handle:
+            read_clip(handle.read(), "upload.wav")
+
+    read_or_refuse("wav bytes", read, data, "x", "upload.wav")
 
 
 MANIFEST = ["path,transcript", "a.wav,ah", "a.wav,the cat sat", "a.wav <TAB> ee", "missing.wav,oo", ",", "a.wav,"]
@@ -103,7 +107,10 @@ def test_image_files(image, channels):
 def test_image_uploads(image):
     from deeptoolkit.data.image_preprocessor import ImagePreprocessor
 
-    read = lambda path: ImagePreprocessor((8, 8), 3)(open(path, "rb").read(), "upload")  # noqa: E731
+    def read(path):
+        with open(path, "rb") as handle:
+            ImagePreprocessor((8, 8), 3)(handle.read(), "upload")
+
     read_or_refuse("image bytes", read, image[0], "x", "upload")
 
 

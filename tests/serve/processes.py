@@ -29,8 +29,9 @@ def start_server(arguments, stderr_path, env=None, ready_models=None):
         try:
             if httpx.get(f"{base}/ready", timeout=2).json()["models"] == sorted(names):
                 return process, base
-        except httpx.HTTPError:
-            time.sleep(0.3)
+        except (httpx.HTTPError, ValueError, KeyError):
+            pass
+        time.sleep(0.3)
     process.kill()
     pytest.fail(f"the server did not answer: {open(stderr_path).read()[-2000:]}")
 

@@ -101,7 +101,9 @@ def test_closing_after_the_grace_period_drops_the_jobs_not_yet_started():
         first = pool.submit(worker.batched, "k", recorder, ["first"])
         assert recorder.started.wait(10)
         waiting = [pool.submit(worker.batched, "k", recorder, [item]) for item in ("a", "b")]
-        time.sleep(0.2)
+        deadline = time.monotonic() + 10
+        while worker._queue.qsize() < 2 and time.monotonic() < deadline:  # both handed in before the close
+            time.sleep(0.01)
         threading.Timer(0.3, recorder.release.set).start()
         worker.close(timeout=5, drop_waiting=True)
         assert first.result(5) == ["FIRST"]  # the call in progress is answered

@@ -48,11 +48,13 @@ def test_several_items_in_one_request_get_a_list_of_answers_in_order(client, ser
     assert [t["translation"] for t in translated] == served_models["translator"].translate(sentences)
     captions = client.post("/models/captioner/caption", files=[("image", ("a.png", png(np.zeros((32, 32, 3))))),
                                                                ("image", ("b.png", png(np.full((32, 32, 3), 255))))]).json()
-    assert [set(c) for c in captions] == [{"caption"}, {"caption"}]
+    direct = served_models["captioner"].caption([np.zeros((32, 32, 3)), np.full((32, 32, 3), 255.0)])
+    assert [c["caption"] for c in captions] == direct
     heard = client.post("/models/speech/predict", files=[("clips", ("7.wav", spoken_digit(index=7))), ("clips", ("3.wav", spoken_digit(index=3)))]).json()
     assert [h["transcript"] for h in heard] == [a["transcript"] for a in served_models["speech"].predict([spoken_digit(index=7), spoken_digit(index=3)])]
     one = client.post("/models/image_classifier/predict", files=files[:1]).json()
-    assert isinstance(one, dict) and "label" in one  # one item: its answer, as before
+    assert isinstance(one, dict) and one["label"] == answers[0]["label"]  # one item: its answer, as before
+    assert one["probability"] == pytest.approx(answers[0]["top_k"][0]["probability"], rel=1e-5)
 
 
 def test_items_over_the_limit_or_where_one_is_taken_are_refused_by_name(client, digits, images):

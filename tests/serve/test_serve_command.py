@@ -90,13 +90,16 @@ def test_the_key_from_the_environment_and_an_empty_key(tmp_path):
 
 
 def test_the_shutdown_timeout_bounds_how_long_requests_in_flight_are_waited_for(guarded):
-    """Six 5,000-character requests take about six seconds one after another; a shutdown timeout
-    of 0.5 s ends the server well before that (the call in progress finishes, the others are
-    dropped), with the upload folder removed."""
+    """Six 5,000-character requests queue on the model one after another; a shutdown timeout of
+    0.5 s ends the server well before they would all be answered (the call in progress finishes,
+    the others are dropped), with the upload folder removed."""
     process, base, temporary = guarded
     assert httpx.post(f"{base}/models/digits/predict", files={"image": ("d.png", DIGIT)}, headers={"X-API-Key": KEY}).status_code == 200
     assert [p.name for p in temporary.iterdir() if p.name.startswith("deeptoolkit-uploads-")]  # where uploads are kept
     long_text = {"prime": "the ", "length": 5000, "seed": 0}
+    started = time.monotonic()
+    assert httpx.post(f"{base}/models/writer/generate", json=long_text, headers={"X-API-Key": KEY}, timeout=60).status_code == 200
+    one = time.monotonic() - started
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
         writing = [pool.submit(httpx.post, f"{base}/models/writer/generate", json=long_text, headers={"X-API-Key": KEY},
                                timeout=60) for _ in range(6)]
@@ -106,5 +109,5 @@ def test_the_shutdown_timeout_bounds_how_long_requests_in_flight_are_waited_for(
         process.wait(30)
         waited = time.monotonic() - stopped
         answered = [future.exception() is None and future.result().status_code == 200 for future in writing]
-    assert waited < 3.5 and not any(answered[2:]), (waited, answered)
+    assert sum(answered) <= 2 and waited < 0.5 + 1 + 2 * one + 1, (waited, one, answered)  # far below 6 calls
     assert not [p.name for p in temporary.iterdir() if p.name.startswith("deeptoolkit-uploads-")]  # removed on the way out
