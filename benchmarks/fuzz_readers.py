@@ -27,13 +27,15 @@ def main():
     parser.add_argument("--cases", type=int, default=10_000, help="new cases per reader")
     parser.add_argument("-k", default=None, help="pytest's -k: only the tests whose names match")
     parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "fuzz.json"))
+    parser.add_argument("--shrink", action="store_true", help="shrink a failing case to a small one (can take long)")
     arguments = parser.parse_args()
     report = tempfile.NamedTemporaryFile(prefix="fuzz-", suffix=".jsonl", delete=False).name
     command = [sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "load", "-p", "no:cacheprovider", *TESTS,
                *(["-k", arguments.k] if arguments.k else [])]
     started, cpu = time.monotonic(), time.process_time()
-    finished = subprocess.run(command, cwd=ROOT, env={**os.environ, "DTK_FUZZ_EXAMPLES": str(arguments.cases),
-                                                      "DTK_FUZZ_REPORT": report}, capture_output=True, text=True)
+    env = {**os.environ, "DTK_FUZZ_EXAMPLES": str(arguments.cases), "DTK_FUZZ_REPORT": report,
+           **({} if arguments.shrink else {"DTK_FUZZ_NO_SHRINK": "1"})}
+    finished = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.monotonic() - started
     counts = collections.defaultdict(collections.Counter)
     with open(report, encoding="utf-8") as handle:

@@ -135,7 +135,8 @@ def extract(archive, target):
         os.replace(staging, target)
     except DeeptoolkitError:
         raise
-    except (zipfile.BadZipFile, zlib.error, tarfile.TarError, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as error:
+    except (zipfile.BadZipFile, zlib.error, tarfile.TarError, EOFError, OSError, ValueError, NotImplementedError, RuntimeError,
+            IndexError, KeyError) as error:  # zipfile and tarfile on a damaged archive
         raise DeeptoolkitError(f"Could not extract {shown} ({' '.join(str(error).split())[:200] or type(error).__name__}). "
                                "Delete it and download it again") from None
     finally:

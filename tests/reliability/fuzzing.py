@@ -1,6 +1,7 @@
 """What every fuzz test shares: how many cases, and what a case must end in.
 
-CI runs the same EXAMPLES cases per reader every time; DTK_FUZZ_EXAMPLES=N runs N new ones, and
+CI runs the same EXAMPLES cases per reader every time; DTK_FUZZ_EXAMPLES=N runs N new ones,
+DTK_FUZZ_NO_SHRINK=1 reports a failing case as found, and
 DTK_FUZZ_REPORT=FILE adds each case's outcome to FILE as a JSON line (`benchmarks/fuzz_readers.py`).
 """
 
@@ -9,7 +10,7 @@ import os
 import shutil
 import tempfile
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from deeptoolkit.errors import DeeptoolkitError
 
@@ -17,8 +18,9 @@ EXAMPLES = int(os.environ.get("DTK_FUZZ_EXAMPLES", 300))
 RANDOM = "DTK_FUZZ_EXAMPLES" in os.environ
 REPORT = os.environ.get("DTK_FUZZ_REPORT")
 # A generous deadline per case: a reader that hangs fails instead of stalling the run.
+# DTK_FUZZ_NO_SHRINK=1: report a failing case as found (shrinking a large file can take long).
 FUZZ = settings(max_examples=EXAMPLES, deadline=30_000, suppress_health_check=list(HealthCheck), derandomize=not RANDOM,
-                database=None)
+                database=None, phases=[p for p in Phase if p != Phase.shrink] if os.environ.get("DTK_FUZZ_NO_SHRINK") else None)
 
 
 def write(data, name):
