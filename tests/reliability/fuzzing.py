@@ -20,7 +20,7 @@ REPORT = os.environ.get("DTK_FUZZ_REPORT")
 # A generous deadline per case: a reader that hangs fails instead of stalling the run.
 # DTK_FUZZ_NO_SHRINK=1: report a failing case as found (shrinking a large file can take long).
 FUZZ = settings(max_examples=EXAMPLES, deadline=30_000, suppress_health_check=list(HealthCheck), derandomize=not RANDOM,
-                database=None, phases=[p for p in Phase if p != Phase.shrink] if os.environ.get("DTK_FUZZ_NO_SHRINK") else None)
+                database=None, phases=[p for p in Phase if p != Phase.shrink or not os.environ.get("DTK_FUZZ_NO_SHRINK")])
 
 
 def write(data, name):
