@@ -15,6 +15,7 @@ import pytest
 from deeptoolkit.data import catalog, downloads
 from deeptoolkit.errors import DeeptoolkitError
 from tests.cli_helpers import one_line_error, run
+from tests.reliability.mutations import tar_gz
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -48,16 +49,6 @@ def server(tmp_path, monkeypatch):
     Handler.requests = []
     yield served, f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
-
-
-def tar_gz(members):
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as bundle:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            bundle.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
 
 
 def story_archive():

@@ -11,6 +11,7 @@
 import io
 import json
 import struct
+import tarfile
 import zipfile
 
 from hypothesis import strategies as st
@@ -88,6 +89,17 @@ def zipped(members):
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
             archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def tar_gz(members):
+    """.tar.gz bytes of {name: bytes}, in order."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as bundle:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            bundle.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
 

@@ -11,7 +11,6 @@ tar.gz) and saved models (.dtk: the zip, its metadata, the Keras config and the 
 import io
 import json
 import os
-import tarfile
 import tempfile
 import zipfile
 
@@ -166,18 +165,8 @@ def test_hdf5_weights_files(weights_model):
     assert read_or_refuse("hdf5 weights", lambda path: load_weights_file(model, path), seed, "weights_notop.h5") == "read"
 
 
-def _archive_seeds():
-    files = {"babi/qa1_train.txt": b"1 mary went to the kitchen .\n", "babi/README": b"bAbI\n"}
-    tar = io.BytesIO()
-    with tarfile.open(fileobj=tar, mode="w:gz") as bundle:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            bundle.addfile(info, io.BytesIO(data))
-    return files, mutations.zipped(files), tar.getvalue()
-
-
-ARCHIVE_FILES, ARCHIVE_ZIP, ARCHIVE_TAR = _archive_seeds()
+ARCHIVE_FILES = {"babi/qa1_train.txt": b"1 mary went to the kitchen .\n", "babi/README": b"bAbI\n"}
+ARCHIVE_ZIP, ARCHIVE_TAR = mutations.zipped(ARCHIVE_FILES), mutations.tar_gz(ARCHIVE_FILES)
 ODD_NAMES = ["../evil.txt", "/etc/evil", "C:\\evil", "babi/../../evil", "a\x00b", "./", "babi/", "x" * 300]
 
 
